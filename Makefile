@@ -1,0 +1,41 @@
+# SocialPulse: every entry point a developer, the demo and CI use.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+export PATH := $(HOME)/.local/bin:$(PATH)
+
+SP := .venv/bin/socialpulse
+PY := .venv/bin/python
+
+.PHONY: help setup stack-up stack-down stack-status lint test demo bench
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
+
+setup: ## uv + locked Python env + .env + every native service installed (cached, idempotent)
+	@bash infra/scripts/bootstrap.sh
+
+stack-up: setup ## start every service natively and wait until healthy
+	$(SP) stack up
+
+stack-down: ## stop every native service
+	$(SP) stack down
+
+stack-status: ## one row per service: version, URL, health, pid
+	$(SP) stack status
+
+lint: setup ## ruff format + ruff lint (Airflow rules) + mypy + compose schema
+	.venv/bin/ruff format --check .
+	.venv/bin/ruff check .
+	.venv/bin/mypy
+	.venv/bin/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
+
+test: setup ## the whole test suite against the real stack (starts what it needs)
+	@set +e; .venv/bin/pytest; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure" >&2; exit 1; fi; \
+	exit $$rc
+
+demo: setup ## start the stack and run the main job end to end
+	$(SP) demo
+
+bench: setup ## run every benchmark under benchmarks/ and print its figures
+	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

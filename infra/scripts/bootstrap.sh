@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Idempotent set-up on a fresh Debian machine: uv, the locked Python environment, .env, and
+# every native service installed into ~/.cache/socialpulse (reused on the next run).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+UV_VERSION="0.13.8"
+export PATH="$HOME/.local/bin:$PATH"
+if ! command -v uv >/dev/null 2>&1 || [[ "$(uv --version | awk '{print $2}')" != "$UV_VERSION" ]]; then
+  echo "bootstrap: installing uv $UV_VERSION"
+  python3 -m pip install --quiet --user --disable-pip-version-check "uv==$UV_VERSION"
+fi
+
+uv sync --frozen --all-groups --quiet
+.venv/bin/socialpulse init-env
+.venv/bin/socialpulse stack install "$@"
