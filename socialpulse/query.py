@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -30,6 +31,8 @@ def query_postgres(settings: Settings, sql: str, database: str | None = None) ->
 
 
 def query_clickhouse(settings: Settings, sql: str, database: str | None = None) -> Result:
+    # The driver logs its own traceback for server errors; the CLI prints one clear line.
+    logging.getLogger("clickhouse_connect").setLevel(logging.CRITICAL)
     client = clickhouse_connect.get_client(
         host=settings.clickhouse_host,
         port=settings.clickhouse_http_port,

@@ -16,6 +16,9 @@ with ``SYSTEM START LISTEN``. Three oddities shape this module (see docs STACK.m
    never finishes (it carries ``MARKER`` in its text). The stack manager stops the server
    gracefully with ``KILL QUERY WHERE query LIKE '%<MARKER>%' AND query NOT LIKE '%KILL%'``; the
    call then returns and the process exits. (An untargeted ``KILL QUERY`` would stop it too.)
+   While clients still hold connections, the engine waits ~5 s (``shutdown_wait_unfinished``
+   in config.xml is not honoured here) and then exits the process itself with status 1, so
+   the closing lines below are not printed; SIGTERM is a hard stop.
 """
 
 from __future__ import annotations

@@ -101,8 +101,12 @@ class ClickHouseService(NativeService):
             return
         s = self.settings
         if self.pid() is not None:
-            # Our process runs but does not answer yet (a start in progress) or any more.
-            self.wait_healthy()
+            if self._ping():
+                raise StackError(
+                    f"ClickHouse on {self.url} answers /ping but refuses {s.clickhouse_user!r} "
+                    "(credentials in .env changed since it started?); stop it and start again"
+                )
+            self.wait_healthy()  # our process is still starting up
             return
         for port in (s.clickhouse_http_port, s.clickhouse_tcp_port):
             if port_open(s.clickhouse_host, port):
@@ -128,7 +132,12 @@ class ClickHouseService(NativeService):
         self.wait_healthy()
 
     def stop(self) -> None:
-        """KILL the listener's marker query as the pipeline user; SIGTERM only as a fallback."""
+        """KILL the listener's marker query as the pipeline user; SIGTERM only as a fallback.
+
+        Running queries finish first. Open client connections (idle keep-alive HTTP sessions,
+        native TCP clients) make the engine wait ~5 s and then exit by itself with status 1
+        and no closing log line; committed MergeTree data is on disk either way.
+        """
         pid = self.pid()
         if pid is None and not port_open(
             self.settings.clickhouse_host, self.settings.clickhouse_http_port
@@ -144,9 +153,7 @@ class ClickHouseService(NativeService):
                 timeout_s=10,
             )
             killed = bool(answer.strip())
-            print('DEBUG KILL answer', repr(answer), 'pid', pid, flush=True)
-        except (httpx.HTTPError, StackError) as exc:
-            print('DEBUG KILL failed', repr(exc), flush=True)
+        except (httpx.HTTPError, StackError):
             killed = False
         if pid is None:
             # No pid file: stop a server of ours that answered the KILL (e.g. the pid file was
@@ -157,17 +164,13 @@ class ClickHouseService(NativeService):
             self.pid_file.unlink(missing_ok=True)
             return
         if not (killed and wait_for(lambda: not pid_alive(pid), self.stop_timeout_s)):
-            print('DEBUG terminate', killed, pid_alive(pid), flush=True)
             self.terminate()  # SIGTERM: a hard stop of the LocalServer
         self.pid_file.unlink(missing_ok=True)
 
     # --- health / version --------------------------------------------------------------
     def health(self) -> bool:
         """``/ping`` answers ``Ok.`` and the pipeline user can run ``SELECT 1``."""
-        ping = httpx.get(f"{self.url}/ping", timeout=2.0)
-        if ping.status_code != 200 or ping.text.strip() != "Ok.":
-            return False
-        return self._query("SELECT 1", timeout_s=5).strip() == "1"
+        return self._ping() and self._query("SELECT 1", timeout_s=5).strip() == "1"
 
     def version(self) -> str:
         if self._healthy_quietly():
@@ -249,6 +252,13 @@ class ClickHouseService(NativeService):
         if response.status_code != 200:
             raise StackError(f"ClickHouse refused {sql[:60]!r}: {response.text.strip()[:500]}")
         return response.text
+
+    def _ping(self) -> bool:
+        try:
+            ping = httpx.get(f"{self.url}/ping", timeout=2.0)
+        except httpx.HTTPError:
+            return False
+        return ping.status_code == 200 and ping.text.strip() == "Ok."
 
     def _healthy_quietly(self) -> bool:
         try:

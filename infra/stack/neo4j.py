@@ -258,10 +258,22 @@ class Neo4jService(NativeService):
     # --- configuration -------------------------------------------------------------------------
     def write_config(self) -> Path:
         """Write ``<state>/neo4j/conf/neo4j.conf`` (every start; it holds no secret)."""
+        for sub in ("conf", "data", "logs", "run", "import"):
+            (self.data_dir / sub).mkdir(parents=True, exist_ok=True)
+        conf = self.conf_dir / "neo4j.conf"
+        conf.write_text(self.config_text())
+        return conf
+
+    def _running_config(self) -> str | None:
+        try:
+            return (self.conf_dir / "neo4j.conf").read_text()
+        except FileNotFoundError:
+            return None
+
+    def config_text(self) -> str:
+        """The neo4j.conf for the current settings."""
         s = self.settings
         d, cache = self.data_dir, self.install_dir
-        for sub in ("conf", "data", "logs", "run", "import"):
-            (d / sub).mkdir(parents=True, exist_ok=True)
         lines = [
             "# Written by infra/stack/neo4j.py on every start; edits here are overwritten.",
             f"server.directories.data={d / 'data'}",
@@ -290,9 +302,7 @@ class Neo4jService(NativeService):
             # Only read by `neo4j console`; the stack passes the same flags itself.
             *(f"server.jvm.additional={opt}" for opt in JVM_OPTIONS),
         ]
-        conf = self.conf_dir / "neo4j.conf"
-        conf.write_text("\n".join(lines) + "\n")
-        return conf
+        return "\n".join(lines) + "\n"
 
     def _java_argv(self, java: Path, main_class: str, *args: str) -> list[str]:
         return [str(java / "bin" / "java"), "-cp", self.classpath(), main_class, *args]
@@ -332,6 +342,12 @@ class Neo4jService(NativeService):
         if self.health():
             return
         s = self.settings
+        self._password()
+        if self.pid() is not None and self._running_config() != self.config_text():
+            raise StackError(
+                f"Neo4j (pid {self.pid()}) runs with another configuration than .env now asks "
+                "for (ports or paths changed); stop it first: `socialpulse stack down neo4j`"
+            )
         if self.pid() is None:
             for port in (s.neo4j_bolt_port, s.neo4j_http_port):
                 if port_open(s.neo4j_host, port):
@@ -340,7 +356,6 @@ class Neo4jService(NativeService):
                         "answer there with the configured credentials; stop it or set "
                         "NEO4J_BOLT_PORT/NEO4J_HTTP_PORT in .env"
                     )
-            self._password()
             self.install()
             java = java_home()
             if java is None:

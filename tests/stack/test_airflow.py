@@ -9,10 +9,11 @@ from datetime import UTC, datetime
 
 import psycopg
 import pytest
+from pydantic import SecretStr
 
 from infra.stack.base import NativeService
 from infra.stack.registry import SERVICE_CLASSES
-from socialpulse.airflow_api import AirflowApi
+from socialpulse.airflow_api import AirflowApi, AirflowApiError
 from socialpulse.settings import Settings
 
 pytestmark = pytest.mark.stack
@@ -68,6 +69,6 @@ def test_rest_api_trigger_runs_the_healthcheck_on_the_scheduler(
 
 
 def test_rest_api_refuses_a_wrong_password(whole_stack: None, settings: Settings) -> None:
-    wrong = settings.model_copy(update={"airflow_admin_password": "wrong"})
-    with pytest.raises(Exception, match="cannot log in"):
+    wrong = settings.model_copy(update={"airflow_admin_password": SecretStr("wrong")})
+    with pytest.raises(AirflowApiError, match="cannot log in"):
         AirflowApi(wrong)

@@ -14,8 +14,11 @@ DIAGRAMS = sorted((REPO_ROOT / "docs" / "diagrams").glob("*.drawio"))
 
 
 def _renderer():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("docs_diagram_render", REPO_ROOT / "docs/diagrams/render.py")
-    assert spec is not None and spec.loader is not None
+    spec = importlib.util.spec_from_file_location(
+        "docs_diagram_render", REPO_ROOT / "docs/diagrams/render.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules["docs_diagram_render"] = module  # dataclasses look their module up here
     spec.loader.exec_module(module)

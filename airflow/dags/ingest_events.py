@@ -1,0 +1,75 @@
+"""Every minute: new MinIO event files -> validated, de-duplicated rows in PostgreSQL ``raw``.
+
+migrate -> discover -> process_files -> reconcile -> publish (Asset for downstream DAGs).
+``process_files`` runs read -> validate -> clean -> load per object in one transaction with
+its manifest row (stage timings land in ``raw.ingest_manifest``); only object keys and
+counts travel through XCom. Logic lives in ``socialpulse.ingestion``; see docs/ingestion.md.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import timedelta
+from typing import Any
+
+import pendulum
+from airflow.sdk import dag, get_current_context, task
+
+from socialpulse.alerts import callbacks
+from socialpulse.ingestion import tasks
+
+# Alerts carry the run's counts, read from the manifest when the callback fires.
+ON_SUCCESS, ON_FAILURE = callbacks(details=tasks.run_counts)
+
+DEFAULT_ARGS: dict[str, Any] = {
+    # Transient failures (MinIO/PostgreSQL restarts) retry with growing waits; a file that
+    # failed stays pending (no manifest row), so a retry picks it up again.
+    "retries": int(os.environ.get("INGEST_TASK_RETRIES", "3")),
+    "retry_delay": timedelta(seconds=15),
+    "retry_exponential_backoff": True,
+    "max_retry_delay": timedelta(minutes=5),
+}
+
+
+@dag(
+    dag_id="ingest_events",
+    schedule="* * * * *",
+    start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=1,  # runs never overlap (the loader is safe if they did, see docs)
+    dagrun_timeout=timedelta(minutes=30),
+    default_args=DEFAULT_ARGS,
+    on_success_callback=ON_SUCCESS,
+    on_failure_callback=ON_FAILURE,
+    tags=["ingestion"],
+)
+def ingest_events() -> None:
+    @task
+    def migrate() -> list[str]:
+        return tasks.migrate_raw_schema()
+
+    @task
+    def discover() -> list[dict[str, Any]]:
+        return tasks.discover_objects()
+
+    @task
+    def process_files(objects: list[dict[str, Any]]) -> dict[str, Any]:
+        return tasks.process_files(objects, get_current_context()["run_id"])
+
+    @task
+    def reconcile() -> dict[str, int]:
+        return tasks.reconcile()
+
+    @task(outlets=[tasks.RAW_EVENTS_ASSET])
+    def publish(totals: dict[str, Any], readmitted: dict[str, int]) -> dict[str, Any]:
+        return {**totals, **{f"readmitted_{k}": v for k, v in readmitted.items()}}
+
+    objects = discover()
+    migrate() >> objects
+    totals = process_files(objects)
+    readmitted = reconcile()
+    totals >> readmitted
+    publish(totals, readmitted)
+
+
+ingest_events()

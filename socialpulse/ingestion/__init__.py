@@ -1,0 +1,12 @@
+"""Ingestion: minute files in MinIO -> validated, de-duplicated rows in PostgreSQL ``raw``.
+
+The public surface is small:
+
+* :func:`socialpulse.ingestion.migrate.migrate` creates/updates the ``raw`` schema;
+* :func:`socialpulse.ingestion.discover.discover` lists the object versions not loaded yet;
+* :func:`socialpulse.ingestion.pipeline.process_objects` loads them, one transaction per file;
+* :func:`socialpulse.ingestion.quarantine.readmit` loads rejected lines whose users have
+  registered since (late files).
+
+The Airflow DAG ``ingest_events`` only wires these together; see ``docs/ingestion.md``.
+"""

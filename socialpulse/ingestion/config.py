@@ -1,0 +1,37 @@
+"""Ingestion settings (source location, batch sizes), read from the environment."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from socialpulse.settings import Settings, _env_file
+
+
+class IngestSettings(BaseSettings):
+    """Where the minute files are read from and how they are batched.
+
+    ``INGEST_BUCKET`` defaults to ``MINIO_BUCKET``; tests point ``INGEST_PREFIX`` at their
+    own key prefix so they never see (or load) another test's objects.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="INGEST_", extra="ignore", case_sensitive=False)
+
+    bucket: str | None = None
+    #: Objects are discovered under this prefix (the generator writes ``events/...``).
+    prefix: str = "events/"
+    #: Lines validated and COPied together; memory is bounded by this, not by the file.
+    batch_size: int = Field(default=5000, ge=1)
+    #: At most this many objects per DAG run, so one run stays short and the next one
+    #: picks up the rest (a backlog never makes one task run for hours).
+    max_files_per_run: int = Field(default=500, ge=1)
+    #: Tolerated clock skew before an event counts as "from the future".
+    future_skew_seconds: int = Field(default=300, ge=0)
+
+    def source_bucket(self, settings: Settings) -> str:
+        return self.bucket or settings.minio_bucket
+
+
+def get_ingest_settings() -> IngestSettings:
+    """Ingestion settings from the environment, falling back to the repo's ``.env``."""
+    return IngestSettings(_env_file=_env_file())  # type: ignore[call-arg]

@@ -1,0 +1,79 @@
+"""Validate lines against the shared Pydantic contracts; every failure gets a reason."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from pydantic import ValidationError
+
+from socialpulse.contracts import EVENT_ADAPTER, EventEnvelope
+from socialpulse.ingestion.reasons import Reason, classify
+
+
+@dataclass(slots=True)
+class Accepted:
+    """A line that satisfies the contracts (not yet checked for references/duplicates)."""
+
+    line_no: int
+    line: bytes
+    event: EventEnvelope
+
+
+@dataclass(slots=True)
+class Rejected:
+    """A line for the quarantine table."""
+
+    line_no: int
+    raw: bytes
+    reason: Reason
+    detail: str
+    event_id: str | None = None
+    missing_user_ids: list[int] | None = None
+
+    @property
+    def text(self) -> str:
+        """The raw line as text storable in PostgreSQL (bad bytes and NULs escaped)."""
+        return self.raw.decode("utf-8", "backslashreplace").replace("\x00", "\\x00")
+
+
+def _event_id_of(raw: bytes) -> str | None:
+    """Best-effort event_id of a rejected line (for tracing); None when unreadable."""
+    try:
+        doc: Any = json.loads(raw)
+        value = doc.get("event_id") if isinstance(doc, dict) else None
+        if isinstance(value, str):
+            from uuid import UUID
+
+            return str(UUID(value))
+    except (ValueError, UnicodeDecodeError):
+        pass
+    return None
+
+
+def validate_batch(
+    batch: list[tuple[int, bytes]], now: datetime
+) -> tuple[list[Accepted], list[Rejected]]:
+    """Split a batch into contract-valid events and rejected lines.
+
+    One ``validate_json`` call per line: measured faster here than the list adapter, and a
+    bad line costs nothing extra.
+    """
+    context = {"now": now}
+    accepted: list[Accepted] = []
+    rejected: list[Rejected] = []
+    validate = EVENT_ADAPTER.validate_json
+    for line_no, line in batch:
+        try:
+            accepted.append(Accepted(line_no, line, validate(line, context=context)))
+        except ValidationError as exc:
+            reason, detail = classify(exc)
+            if reason is Reason.MALFORMED_JSON:
+                try:
+                    line.decode("utf-8")
+                except UnicodeDecodeError as uexc:
+                    reason, detail = Reason.NOT_UTF8, f"line is not UTF-8: {uexc}"
+            rejected.append(Rejected(line_no, line, reason, detail, _event_id_of(line)))
+    return accepted, rejected
