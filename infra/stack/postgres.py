@@ -6,10 +6,12 @@ system user (``socialpulse-pg``); otherwise it runs as the current user.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import pwd
 import shutil
 import signal
+import stat
 import subprocess
 from pathlib import Path
 
@@ -32,17 +34,38 @@ def server_bin_dir() -> Path | None:
     return candidates[-1] if candidates else None
 
 
+def _world_traversable(path: Path) -> bool:
+    """True if every existing ancestor of ``path`` lets other users pass (o+x)."""
+    for parent in (path.resolve(), *path.resolve().parents):
+        if parent.exists() and not parent.stat().st_mode & stat.S_IXOTH:
+            return False
+    return True
+
+
 class PostgresService(NativeService):
     name = "postgres"
     start_timeout_s = 60.0
 
     @property
+    def cluster_root(self) -> Path:
+        """Where the cluster lives: ``.state/postgres`` if the cluster user can reach it.
+
+        A clone under a private home (e.g. /root, mode 0700) cannot be entered by the
+        dedicated user; the cluster then lives in /var/lib/socialpulse, keyed by state dir.
+        """
+        user = self._run_as()
+        if user is None or _world_traversable(self.settings.state_dir):
+            return self.data_dir
+        digest = hashlib.sha1(str(self.settings.state_dir.resolve()).encode()).hexdigest()[:12]
+        return Path("/var/lib/socialpulse") / f"postgres-{digest}"
+
+    @property
     def cluster_dir(self) -> Path:
-        return self.data_dir / "data"
+        return self.cluster_root / "data"
 
     @property
     def socket_dir(self) -> Path:
-        return self.data_dir / "run"
+        return self.cluster_root / "run"
 
     @property
     def url(self) -> str:
@@ -97,7 +120,7 @@ class PostgresService(NativeService):
         if (self.cluster_dir / "PG_VERSION").exists():
             return
         user = self._run_as()
-        for path in (self.data_dir, self.cluster_dir, self.socket_dir):
+        for path in (self.cluster_root, self.cluster_dir, self.socket_dir):
             path.mkdir(parents=True, exist_ok=True)
             self._chown(path)
         self.cluster_dir.chmod(0o700)
@@ -109,7 +132,7 @@ class PostgresService(NativeService):
                     f"user {user} cannot reach {self.cluster_dir}; make its parent dirs "
                     "world-executable (chmod o+x) or set SOCIALPULSE_STATE_DIR elsewhere"
                 )
-        pwfile = self.data_dir / ".initpw"
+        pwfile = self.cluster_root / ".initpw"
         pwfile.write_text(self.settings.postgres_password.get_secret_value() + "\n")
         pwfile.chmod(0o600)
         self._chown(pwfile)

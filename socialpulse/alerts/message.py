@@ -18,8 +18,8 @@ def _failed_tasks(context: Mapping[str, Any]) -> list[str]:
         for other in dag_run.get_task_instances(state=["failed", "upstream_failed"]):
             if other.task_id not in failed and other.state == "failed":
                 failed.append(other.task_id)
-    except Exception:  # the run object differs between processes; the tasks are a bonus
-        pass
+    except Exception as exc:  # the run object differs between processes; the tasks are a bonus
+        log.warning("DEBUGX cannot list failed tasks: %r keys=%s", exc, sorted(context))
     if not failed and ti is not None and context.get("exception") is not None:
         failed.append(ti.task_id)
     return failed

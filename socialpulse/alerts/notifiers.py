@@ -35,6 +35,11 @@ class _Notifier(BaseNotifier):
         # Read at call time, not at DAG parse time, so configuration changes need no reparse.
         return self._settings or get_alert_settings()
 
+    def render_template_fields(self, context: Any, jinja_env: Any = None) -> None:
+        # Nothing is templated here; skipping Jinja also avoids needing the DAG object's
+        # template environment, which the serialized DAG of `dags test` does not have.
+        return None
+
     def enabled(self) -> bool:
         raise NotImplementedError
 

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 
 import psycopg
 import pytest
@@ -62,3 +65,22 @@ def test_second_start_reuses_the_running_server(postgres: PostgresService) -> No
 def test_health_is_false_on_an_unused_port(settings: Settings) -> None:
     elsewhere = PostgresService(settings.model_copy(update={"postgres_port": 1}))
     assert elsewhere.health() is False
+
+
+def test_cluster_moves_out_of_a_private_home(settings: Settings, tmp_path: Path) -> None:
+    private = tmp_path / "home"
+    private.mkdir(mode=0o700)
+    svc = PostgresService(settings.model_copy(update={"socialpulse_state_dir": private / ".state"}))
+    if os.geteuid() == 0:  # the cluster user is a dedicated system user who cannot enter it
+        assert svc.cluster_root.parent == Path("/var/lib/socialpulse")
+    else:  # the cluster runs as the current user, who can
+        assert svc.cluster_root == private / ".state" / "postgres"
+    open_home = Path(tempfile.mkdtemp(prefix="sp-open-"))  # directly in /tmp (sticky, o+x)
+    try:
+        open_home.chmod(0o755)
+        svc = PostgresService(
+            settings.model_copy(update={"socialpulse_state_dir": open_home / ".state"})
+        )
+        assert svc.cluster_root == open_home / ".state" / "postgres"
+    finally:
+        open_home.rmdir()
