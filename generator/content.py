@@ -44,6 +44,10 @@ RATES = {
     "album_photo": 0.003,
 }
 VIRAL_BASE_CHANCE = 0.01
+#: Views per minute of one cascade at its plateau, whatever the size of the world.
+CASCADE_VIEW_CAP = 220.0
+CASCADE_DECAY = 0.72  # views per minute shrink by this factor after the peak
+VIRAL_MAX_GAP = 6 * 60  # minutes without a new cascade after which the next post goes viral
 EXPLORE_WINDOW = 300
 SHARE_PER_VIRAL_VIEW = 0.03
 QUOTE_PER_VIRAL_VIEW = 0.006
@@ -165,7 +169,11 @@ def create_post(world: World, batch: Batch, uid: int, ms: int, group_id: int | N
     post = Post(post_id, uid, batch.index, group_id, group.community_id if group else None, topic)
     world.pending_posts.append(post)
     followers = world.follower_count.get(uid, 0)
-    if rng.random() < VIRAL_BASE_CHANCE * (1 + min(followers, 300) / 30):
+    # A quiet spell forces the next post to go viral, so even a small world has cascades.
+    overdue = batch.index - world.counters.get("last_cascade_minute", batch.index) >= VIRAL_MAX_GAP
+    world.counters.setdefault("last_cascade_minute", batch.index)
+    if overdue or rng.random() < VIRAL_BASE_CHANCE * (1 + min(followers, 300) / 30):
+        world.counters["last_cascade_minute"] = batch.index
         world.cascades.append(
             Cascade(post, rng.uniform(5, 10), rng.uniform(1.7, 2.3), rng.randint(8, 14))
         )
@@ -518,12 +526,19 @@ def step(world: World, batch: Batch) -> None:
 
 
 def step_cascades(world: World, batch: Batch) -> None:
-    """Advance every viral cascade by one minute (views, shares, quotes, reactions, comments)."""
+    """Advance every viral cascade by one minute (views, shares, quotes, reactions, comments).
+
+    A cascade's views per minute are capped at :data:`CASCADE_VIEW_CAP` whatever the world's
+    size (a bigger world has more cascades, not bigger minutes), and the level itself stops
+    at the cap, so the decay starts from the plateau.
+    """
     rng = world.rng
-    cap = max(50.0, 0.5 * len(world.active_ids))
+    rand = rng.random
+    active = world.active_ids
     share_end = SHARE_PER_VIRAL_VIEW + QUOTE_PER_VIRAL_VIEW
     react_end = share_end + REACTION_PER_VIRAL_VIEW
     comment_end = react_end + COMMENT_PER_VIRAL_VIEW
+    emit = world.emit
     alive: list[Cascade] = []
     for cascade in world.cascades:
         post = cascade.post
@@ -531,34 +546,39 @@ def step_cascades(world: World, batch: Batch) -> None:
             if post.minute >= batch.index:
                 alive.append(cascade)  # created this minute: starts spreading next minute
             continue
-        views = world.count(min(cascade.level, cap))
-        for _ in range(views):
-            viewer = world.random_active()
-            if viewer is None:
-                break
-            at = rng.randrange(0, 58_000)
-            via = (
-                cascade.shares[rng.randrange(len(cascade.shares))]
-                if cascade.shares and rng.random() < 0.7
-                else None
-            )
-            view_post(
-                world, batch, viewer, post, at, "share" if via else "feed", via[0] if via else None
-            )
-            roll = rng.random()
+        post_id, author = post.post_id, post.author_id
+        entity_id = str(post_id)
+        shares = cascade.shares
+        n_active = len(active)
+        for _ in range(world.count(cascade.level) if n_active else 0):
+            viewer = active[int(rand() * n_active)]
+            at = int(rand() * 58_000)
+            via = shares[int(rand() * len(shares))] if shares and rand() < 0.7 else None
+            emit(
+                batch, at, "post_viewed", viewer, "post", entity_id,
+                {"post_id": post_id, "author_id": author, "viewer_id": viewer,
+                 "source": "share" if via else "feed", "via_share_id": via[0] if via else None,
+                 "dwell_ms": min(3_600_000, int(rng.expovariate(1 / 7000)))},
+            )  # fmt: skip
+            roll = rand()
+            if roll >= comment_end:
+                continue
             if roll < share_end:
                 made = share(world, batch, viewer, at + 500, post, via, roll < QUOTE_PER_VIRAL_VIEW)
                 if made:
-                    cascade.shares.append(made)
+                    shares.append(made)
             elif roll < react_end:
-                target = ("post", post.post_id, post.author_id, post.community_id)
+                target = ("post", post_id, author, post.community_id)
                 react(world, batch, viewer, at + 300, target)
-            elif roll < comment_end:
+            else:
                 comment(world, batch, viewer, at + 800, post)
-        cascade.level *= cascade.growth if cascade.minutes_to_peak > 0 else 0.72
+        if cascade.minutes_to_peak > 0:
+            cascade.level = min(cascade.level * cascade.growth, CASCADE_VIEW_CAP)
+        else:
+            cascade.level *= CASCADE_DECAY
         cascade.minutes_to_peak -= 1
         if cascade.minutes_to_peak == -3:
-            people.award_badge(world, batch, rng.randrange(0, 60_000), post.author_id, "viral_post")
+            people.award_badge(world, batch, rng.randrange(0, 60_000), author, "viral_post")
         if cascade.level >= 1:
             alive.append(cascade)
     world.cascades = alive

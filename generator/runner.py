@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import threading
 import time
@@ -21,6 +22,7 @@ from generator.writer import ObjectWriter, defects_key, encode, join_lines, meta
 from socialpulse.contracts import validate_lines
 
 log = logging.getLogger(__name__)
+MINUTE = timedelta(minutes=1)
 
 
 @dataclass
@@ -53,13 +55,29 @@ def produce_minute(
     return [OutObject(object_key(minute), minute, join_lines(lines), len(lines))], len(events)
 
 
+def _keep_gc_cheap() -> None:
+    """Move everything alive into the GC's permanent generation (O(1)).
+
+    The world holds millions of long-lived objects; without this, every collection of the
+    older generations walks all of them while a minute's events are being built (measured:
+    validation ~2x slower). Objects are still freed by reference counting; only reference
+    cycles among frozen objects would never be collected, and the world has none to speak of.
+    """
+    gc.freeze()
+
+
 def write_objects(
-    writer: ObjectWriter, objects: list[OutObject], gen: state.GeneratorState, stats: Stats
+    writer: ObjectWriter,
+    objects: list[OutObject],
+    gen: state.GeneratorState,
+    stats: Stats,
+    validate_now: datetime | None = None,
 ) -> None:
     """Queue each object (and its defect manifest, if any) for upload."""
     for obj in objects:
         extra = {"generator-seed": str(gen.world.seed), "defect-count": str(len(obj.defects))}
-        writer.submit_events(obj.key, obj.raw, metadata(obj.records, obj.minute, extra))
+        meta = metadata(obj.records, obj.minute, extra)
+        writer.submit_events(obj.key, obj.raw, meta, validate_now)
         stats.objects += 1
         if obj.defects:
             writer.submit_json(
@@ -96,12 +114,24 @@ def backfill(
     save_every: int = 60,
     on_minute: Callable[[int, Stats], None] | None = None,
 ) -> Stats:
-    """Generate ``minutes`` minutes as fast as possible, saving the state every hour."""
+    """Generate ``minutes`` minutes as fast as possible, saving the state every hour.
+
+    When ``writer`` has validation processes (``ObjectWriter(validate_in=N)``) and the run is
+    clean, the contract validation of each minute happens there, in parallel with generating
+    the next minutes; any violation still fails the backfill (at the next flush).
+    """
     stats = Stats()
     started = time.perf_counter()
+    offload = validate and dirty_rate == 0 and writer.validators is not None
+    _keep_gc_cheap()
     for i in range(minutes):
-        objects, n = produce_minute(gen, dirty_rate=dirty_rate, validate=validate)
-        write_objects(writer, objects, gen, stats)
+        objects, n = produce_minute(gen, dirty_rate=dirty_rate, validate=validate and not offload)
+        if offload:
+            write_objects(writer, objects, gen, stats, validate_now=objects[0].minute + MINUTE)
+        else:
+            write_objects(writer, objects, gen, stats)
+        if i % 10 == 9:
+            _keep_gc_cheap()
         stats.minutes += 1
         stats.events += n
         if state_file is not None and (i + 1) % save_every == 0:

@@ -33,6 +33,13 @@ HOURLY_ACTIVITY = (
 WEEKDAY_ACTIVITY = (0.93, 0.93, 0.95, 0.97, 1.02, 1.15, 1.12)
 
 
+# UUID4 as an integer: clear the version/variant bits, then set version 4 and RFC 4122 variant.
+_UUID_MASK = ~(0xF000 << 64) & ~(0xC000 << 48)
+_UUID_BITS = (0x4000 << 64) | (0x8000 << 48)
+# "SS.mmmZ" for every millisecond of a minute (60k short strings, built once).
+_STAMPS = tuple(f"{ms // 1000:02d}.{ms % 1000:03d}Z" for ms in range(MS_PER_MINUTE))
+
+
 def rhythm(minute: datetime) -> float:
     """Activity multiplier for a minute: hourly curve (interpolated) x weekday factor."""
     hour = minute.hour + minute.minute / 60.0
@@ -70,7 +77,8 @@ class Ring(Generic[T]):
             self.head = (self.head + 1) % self.size
 
     def pick(self, rng: random.Random) -> T | None:
-        return self.items[rng.randrange(len(self.items))] if self.items else None
+        items = self.items
+        return items[int(rng.random() * len(items))] if items else None
 
     def pick_recent(self, rng: random.Random, k: int) -> T | None:
         """A random item among the ``k`` most recently appended."""
@@ -254,10 +262,7 @@ class World:
 
     def event_id(self) -> str:
         """A random (seeded) UUID4 as text."""
-        bits = self.rng.getrandbits(128)
-        bits = (bits & ~(0xF000 << 64)) | (0x4000 << 64)  # version 4
-        bits = (bits & ~(0xC000 << 48)) | (0x8000 << 48)  # RFC 4122 variant
-        h = f"{bits:032x}"
+        h = "%032x" % (self.rng.getrandbits(128) & _UUID_MASK | _UUID_BITS)
         return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
     def emit(
@@ -271,11 +276,13 @@ class World:
         payload: dict[str, Any],
     ) -> dict[str, Any]:
         """Append one event at ``ms`` into the minute; returns the event dict."""
-        ms = min(max(ms, 0), MS_PER_MINUTE - 1)
+        if not 0 <= ms < MS_PER_MINUTE:
+            ms = 0 if ms < 0 else MS_PER_MINUTE - 1
+        h = "%032x" % (self.rng.getrandbits(128) & _UUID_MASK | _UUID_BITS)  # = event_id()
         event = {
-            "event_id": self.event_id(),
+            "event_id": f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}",
             "event_type": event_type,
-            "occurred_at": f"{batch.prefix}{ms // 1000:02d}.{ms % 1000:03d}Z",
+            "occurred_at": batch.prefix + _STAMPS[ms],
             "schema_version": 1,
             "actor_id": actor_id,
             "entity_type": entity_type,
@@ -287,7 +294,7 @@ class World:
 
     def ms(self) -> int:
         """A random offset into the minute, leaving room for follow-up events after it."""
-        return self.rng.randrange(0, 55_000)
+        return int(self.rng.random() * 55_000)
 
     def count(self, rate: float) -> int:
         """A Poisson-like count with mean ``rate`` (cheap: exact mean, plausible spread)."""
@@ -309,9 +316,8 @@ class World:
         return user is not None and user.active and user.joined_minute < self.next_minute
 
     def random_active(self) -> int | None:
-        return (
-            self.active_ids[self.rng.randrange(len(self.active_ids))] if self.active_ids else None
-        )
+        ids = self.active_ids
+        return ids[int(self.rng.random() * len(ids))] if ids else None
 
     def weighted_users(self, k: int) -> list[int]:
         """``k`` users drawn by activity weight (the sampler is rebuilt hourly: cheap)."""

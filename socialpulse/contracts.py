@@ -22,7 +22,7 @@ the pairs so the vault can build effectivity satellites from them.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, ClassVar, Literal, Union, cast
 from uuid import UUID
@@ -51,6 +51,8 @@ class _UserRef:
 USER_REF = _UserRef()
 
 MAX_INT32 = 2_147_483_647
+#: Minimum age of a user at registration (``birthday`` vs the event's ``occurred_at``).
+MIN_AGE_YEARS = 13
 MAX_INT64 = 9_223_372_036_854_775_807
 
 #: A user id: positive, fits a Postgres ``integer``. Marked so ingestion can check it exists.
@@ -126,16 +128,10 @@ class UserRegisteredPayload(Payload):
     full_name: ShortText
     locale: Locale
     country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
-    birthday: date
+    #: From 1900 on (catches typos); the envelope also requires the user to be at least
+    #: :data:`MIN_AGE_YEARS` old on the day of registration (``occurred_at``).
+    birthday: Annotated[date, Field(ge=date(1900, 1, 1))]
     signup_device: Device
-
-    @field_validator("birthday")
-    @classmethod
-    def _plausible_age(cls, value: date) -> date:
-        # 13 is the minimum age of most social networks; 110 catches typos like 1900.
-        if not date(1900, 1, 1) <= value <= date.today() - timedelta(days=13 * 365):
-            raise ValueError("birthday must make the user between 13 and ~125 years old")
-        return value
 
 
 class UserProfileUpdatedPayload(Payload):
@@ -750,11 +746,15 @@ class EventEnvelope(BaseModel):
     @field_validator("occurred_at")
     @classmethod
     def _utc_and_not_future(cls, value: datetime, info: ValidationInfo) -> datetime:
-        if value.utcoffset() != timedelta(0):
+        # The one Python-level check on every line, so it is kept minimal (it runs for every
+        # event): AwareDatetime guarantees an offset, and timedelta(0) is falsy.
+        if value.utcoffset():
             raise ValueError("occurred_at must be in UTC (suffix Z or +00:00)")
-        now = info.context.get("now") if isinstance(info.context, dict) else None
-        if now is not None and value > now:
-            raise ValueError(f"occurred_at {value.isoformat()} is in the future (now {now})")
+        context = info.context
+        if isinstance(context, dict):
+            now = context.get("now")
+            if now is not None and value > now:
+                raise ValueError(f"occurred_at {value.isoformat()} is in the future (now {now})")
         return value
 
     def user_ids(self) -> list[int]:
@@ -776,9 +776,29 @@ def _class_name(event_type: str) -> str:
     return "".join(part.capitalize() for part in event_type.split("_")) + "Event"
 
 
+def _old_enough(event: Any) -> Any:
+    """``user_registered``: the user is at least MIN_AGE_YEARS old on the registration day."""
+    day = event.occurred_at.date()
+    try:
+        limit = day.replace(year=day.year - MIN_AGE_YEARS)
+    except ValueError:  # 29 February -> 28 February
+        limit = day.replace(year=day.year - MIN_AGE_YEARS, day=28)
+    if event.payload.birthday > limit:
+        raise ValueError(
+            f"birthday {event.payload.birthday} makes the user younger than {MIN_AGE_YEARS} "
+            f"on {day}"
+        )
+    return event
+
+
+#: Envelope-level rules of single event types (they need the envelope and the payload).
+_EVENT_RULES: dict[str, Any] = {"user_registered": model_validator(mode="after")(_old_enough)}
+
+
 def _build_event_models() -> dict[str, type[EventEnvelope]]:
     models: dict[str, type[EventEnvelope]] = {}
     for event_type, (payload_model, entity_type) in EVENT_TYPES.items():
+        rule = _EVENT_RULES.get(event_type)
         # Literal[...] of a runtime value: typed as Any so static checkers accept it.
         type_literal: Any = Literal[event_type]
         entity_literal: Any = Literal[entity_type]
@@ -789,6 +809,7 @@ def _build_event_models() -> dict[str, type[EventEnvelope]]:
             event_type=(type_literal, ...),
             entity_type=(entity_literal, ...),
             payload=(payload_model, ...),
+            __validators__={"_rule": rule} if rule is not None else None,
         )
         model.user_fields = _user_fields(payload_model)
         models[event_type] = model

@@ -32,9 +32,16 @@ def run_healthcheck_dag(settings: Settings) -> None:
     typer.echo(f"  run {run_id}: {state}  ({settings.airflow_url}/dags/stack_healthcheck)")
 
 
+def run_ingestion(settings: Settings) -> None:
+    from socialpulse.ingestion.demo import run_ingestion_demo
+
+    run_ingestion_demo(settings)
+
+
 STEPS: list[tuple[str, Callable[[Settings], None]]] = [
     ("start the native stack", start_stack),
     ("run DAG stack_healthcheck through the Airflow REST API", run_healthcheck_dag),
+    ("generate 30 dirty minutes and run DAG ingest_events", run_ingestion),
 ]
 
 

@@ -2,27 +2,16 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote
 
-log = logging.getLogger(__name__)
 
-
-def _failed_tasks(context: Mapping[str, Any]) -> list[str]:
+def _failed_task(context: Mapping[str, Any]) -> str | None:
+    """The failed task: Airflow puts it in ``ti`` for task callbacks and, for DAG-level
+    failure callbacks, the task instance that made the run fail."""
     ti = context.get("ti") or context.get("task_instance")
-    failed = [ti.task_id] if ti is not None and getattr(ti, "state", None) == "failed" else []
-    dag_run: Any = context.get("dag_run")
-    try:
-        for other in dag_run.get_task_instances(state=["failed", "upstream_failed"]):
-            if other.task_id not in failed and other.state == "failed":
-                failed.append(other.task_id)
-    except Exception as exc:  # the run object differs between processes; the tasks are a bonus
-        log.warning("DEBUGX cannot list failed tasks: %r keys=%s", exc, sorted(context))
-    if not failed and ti is not None and context.get("exception") is not None:
-        failed.append(ti.task_id)
-    return failed
+    return getattr(ti, "task_id", None)
 
 
 def build(
@@ -36,9 +25,9 @@ def build(
     subject = f"[SocialPulse] {dag_id} {status.upper()}: {run_id}"
     lines = [subject]
     if status != "success":
-        failed = _failed_tasks(context)
+        failed = _failed_task(context)
         if failed:
-            lines.append("failed task(s): " + ", ".join(failed))
+            lines.append(f"failed task: {failed}")
         error = context.get("exception") or context.get("reason")
         if error:
             lines.append(f"error: {str(error)[:500]}")

@@ -1,0 +1,55 @@
+{#- Shared pieces of the vault table macros. -#}
+
+{#- The incremental watermark: the newest load_ts already in this table, minus a lookback
+    (var vault_lookback) so rows of a raw transaction that committed late are still read.
+    The anti-joins of each macro make the overlap harmless. -#}
+{% macro vault_watermark() -%}
+    (
+        select coalesce(max(load_ts), '-infinity'::timestamptz) - interval '{{ var("vault_lookback") }}'
+        from {{ this }}
+    )
+{%- endmacro %}
+
+
+{#- A list from a string or a list (AutomateDV accepts both). -#}
+{% macro vault_as_list(value) -%}
+    {%- if value is none -%}
+        {{ return([]) }}
+    {%- elif value is string -%}
+        {{ return([value]) }}
+    {%- else -%}
+        {{ return(value | list) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- source_model entries: "stg_x", or {"model": "stg_x", "columns": {"user_hk": "viewer_hk"}}
+    where columns maps a column of the vault table to the column of that staging model
+    that feeds it (a role: the viewer of a view is a user). -#}
+{% macro vault_sources(source_model) -%}
+    {%- if source_model is string or source_model is mapping -%}
+        {%- set entries = [source_model] -%}
+    {%- else -%}
+        {%- set entries = source_model -%}
+    {%- endif -%}
+    {%- set out = [] -%}
+    {%- for entry in entries -%}
+        {%- if entry is string -%}
+            {%- do out.append({"model": entry, "columns": {}}) -%}
+        {%- else -%}
+            {%- do out.append({"model": entry["model"], "columns": entry.get("columns", {})}) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return(out) }}
+{%- endmacro %}
+
+
+{#- "<source column> as <vault column>" for each vault column of one source entry. -#}
+{% macro vault_select_columns(entry, columns) -%}
+    {%- for col in columns -%}
+        {%- set src = entry["columns"].get(col, col) -%}
+        {{ src }}{% if src != col %} as {{ col }}{% endif %}
+        {%- if not loop.last %},
+        {% endif -%}
+    {%- endfor -%}
+{%- endmacro %}

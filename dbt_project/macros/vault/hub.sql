@@ -1,0 +1,66 @@
+{#-
+    hub: one row per business key, the first time any source saw it (insert-only).
+
+    src_pk       hash key column (e.g. user_hk)
+    src_nk       business key column(s)
+    src_ldts     load timestamp column of the staging models (load_ts)
+    src_source   record source column of the staging models (record_source)
+    source_model one staging model or a list; see vault_sources for role mappings
+-#}
+{% macro hub(src_pk, src_nk, src_ldts, src_source, source_model) -%}
+    {%- set nk = vault_as_list(src_nk) -%}
+    {%- set sources = vault_sources(source_model) -%}
+    {%- set cols = [src_pk] + nk + [src_ldts, src_source] -%}
+with
+
+{% for entry in sources -%}
+source_{{ loop.index }} as (
+    select
+        {{ vault_select_columns(entry, cols) }}
+    from {{ ref(entry["model"]) }}
+    where {{ entry["columns"].get(src_pk, src_pk) }} is not null
+    {%- if is_incremental() %}
+        and {{ entry["columns"].get(src_ldts, src_ldts) }} > {{ vault_watermark() }}
+    {%- endif %}
+),
+
+{% endfor -%}
+unioned as (
+    {%- for entry in sources %}
+    select * from source_{{ loop.index }}
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+),
+
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by {{ src_pk }} order by {{ src_ldts }}, {{ src_source }}
+        ) as key_rank
+    from unioned
+),
+
+final as (
+    select
+        ranked.{{ src_pk }},
+        {%- for col in nk %}
+        ranked.{{ col }},
+        {%- endfor %}
+        ranked.{{ src_ldts }} as load_ts,
+        ranked.{{ src_source }} as record_source
+    from ranked
+    where
+        ranked.key_rank = 1
+        {%- if is_incremental() %}
+        and not exists (
+            select 1 from {{ this }} as existing
+            where existing.{{ src_pk }} = ranked.{{ src_pk }}
+        )
+        {%- endif %}
+)
+
+select * from final
+{%- endmacro %}

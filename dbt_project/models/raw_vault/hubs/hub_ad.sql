@@ -1,0 +1,9 @@
+{{ config(indexes=[{'columns': ['ad_hk'], 'unique': true}]) }}
+
+{%- set source_model = [
+    'stg_events__ad_created',
+    'stg_events__ad_impression_served',
+    'stg_events__ad_clicked',
+] -%}
+
+{{ hub(src_pk='ad_hk', src_nk='ad_id', src_ldts='load_ts', src_source='record_source', source_model=source_model) }}

@@ -1,0 +1,9 @@
+{{ config(indexes=[{'columns': ['comment_hk'], 'unique': true}]) }}
+
+{%- set source_model = [
+    'stg_events__comment_created',
+    'stg_events__reply_created',
+    {'model': 'stg_events__reply_created', 'columns': {'comment_hk': 'parent_comment_hk', 'comment_id': 'parent_comment_id'}},
+] -%}
+
+{{ hub(src_pk='comment_hk', src_nk='comment_id', src_ldts='load_ts', src_source='record_source', source_model=source_model) }}

@@ -1,0 +1,10 @@
+{{ config(indexes=[{'columns': ['group_hk'], 'unique': true}]) }}
+
+{%- set source_model = [
+    'stg_events__group_created',
+    'stg_events__group_joined',
+    'stg_events__group_moderator_added',
+    'stg_events__post_pinned',
+] -%}
+
+{{ hub(src_pk='group_hk', src_nk='group_id', src_ldts='load_ts', src_source='record_source', source_model=source_model) }}

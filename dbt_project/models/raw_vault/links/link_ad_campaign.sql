@@ -1,0 +1,11 @@
+{{ config(indexes=[{'columns': ['ad_campaign_hk'], 'unique': true}]) }}
+
+{%- set source_model = 'stg_events__ad_created' -%}
+
+{{ link(
+    src_pk='ad_campaign_hk',
+    src_fk=['ad_hk', 'campaign_hk'],
+    src_ldts='load_ts',
+    src_source='record_source',
+    source_model=source_model
+) }}

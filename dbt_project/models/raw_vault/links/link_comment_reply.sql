@@ -1,0 +1,11 @@
+{{ config(indexes=[{'columns': ['comment_reply_hk'], 'unique': true}]) }}
+
+{%- set source_model = 'stg_events__reply_created' -%}
+
+{{ link(
+    src_pk='comment_reply_hk',
+    src_fk=['comment_hk', 'parent_comment_hk'],
+    src_ldts='load_ts',
+    src_source='record_source',
+    source_model=source_model
+) }}

@@ -1,0 +1,11 @@
+{{ config(indexes=[{'columns': ['report_group_hk'], 'unique': true}]) }}
+
+{%- set source_model = 'stg_events__report_filed' -%}
+
+{{ link(
+    src_pk='report_group_hk',
+    src_fk=['report_hk', 'group_hk'],
+    src_ldts='load_ts',
+    src_source='record_source',
+    source_model=source_model
+) }}

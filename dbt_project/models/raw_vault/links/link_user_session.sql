@@ -1,0 +1,14 @@
+{{ config(indexes=[{'columns': ['session_hk'], 'unique': true}]) }}
+
+{%- set source_model = [
+    'stg_events__user_came_online',
+    'stg_events__user_went_offline',
+] -%}
+
+{{ link(
+    src_pk='session_hk',
+    src_fk=['user_hk'],
+    src_ldts='load_ts',
+    src_source='record_source',
+    source_model=source_model
+) }}

@@ -1,0 +1,45 @@
+with
+
+source as (
+    select * from {{ source('raw', 'evt_post_viewed') }}
+),
+
+renamed as (
+    select
+        -- envelope
+        event_id,
+        entity_type,
+        entity_id,
+        actor_id,
+        -- ids
+        post_id,
+        author_id,
+        viewer_id,
+        via_share_id,
+        -- attributes
+        dwell_ms,
+        -- derived and renamed
+        source as view_source,
+        -- timestamps and lineage
+        occurred_at,
+        loaded_at as load_ts,
+        'raw.evt_post_viewed' as record_source,
+        manifest_id,
+        source_object,
+        source_line
+    from source
+),
+
+final as (
+    select
+        renamed.*,
+        -- hash keys and hashdiffs
+        {{ hash('event_id') }} as view_hk,
+        {{ hash('post_id') }} as post_hk,
+        {{ hash('author_id') }} as author_hk,
+        {{ hash('viewer_id') }} as viewer_hk,
+        {{ hash('via_share_id') }} as via_share_hk
+    from renamed
+)
+
+select * from final

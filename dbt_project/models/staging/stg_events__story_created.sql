@@ -1,0 +1,47 @@
+with
+
+source as (
+    select * from {{ source('raw', 'evt_story_created') }}
+),
+
+renamed as (
+    select
+        -- envelope
+        event_id,
+        entity_type,
+        entity_id,
+        actor_id,
+        -- ids
+        story_id,
+        author_id,
+        media_id,
+        -- attributes
+        media_type,
+        expires_at,
+        -- derived and renamed
+        'active' as story_status,
+        -- timestamps and lineage
+        occurred_at,
+        loaded_at as load_ts,
+        'raw.evt_story_created' as record_source,
+        manifest_id,
+        source_object,
+        source_line
+    from source
+),
+
+final as (
+    select
+        renamed.*,
+        -- hash keys and hashdiffs
+        {{ hash('story_id') }} as story_hk,
+        {{ hash('author_id') }} as author_hk,
+        {{ hash(['media_type', 'media_id']) }} as media_hk,
+        {{ hash(['story_id', 'author_id']) }} as story_author_hk,
+        {{ hash(['story_id', 'media_type', 'media_id']) }} as story_media_hk,
+        {{ hashdiff(['media_type', 'expires_at']) }} as story_details_hashdiff,
+        {{ hashdiff(['story_status']) }} as story_status_hashdiff
+    from renamed
+)
+
+select * from final

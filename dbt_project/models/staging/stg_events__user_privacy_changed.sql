@@ -1,0 +1,40 @@
+with
+
+source as (
+    select * from {{ source('raw', 'evt_user_privacy_changed') }}
+),
+
+renamed as (
+    select
+        -- envelope
+        event_id,
+        entity_type,
+        entity_id,
+        actor_id,
+        -- ids
+        user_id,
+        -- attributes
+        profile_visibility,
+        message_permission,
+        show_online_status,
+        searchable,
+        -- timestamps and lineage
+        occurred_at,
+        loaded_at as load_ts,
+        'raw.evt_user_privacy_changed' as record_source,
+        manifest_id,
+        source_object,
+        source_line
+    from source
+),
+
+final as (
+    select
+        renamed.*,
+        -- hash keys and hashdiffs
+        {{ hash('user_id') }} as user_hk,
+        {{ hashdiff(['profile_visibility', 'message_permission', 'show_online_status', 'searchable']) }} as privacy_hashdiff
+    from renamed
+)
+
+select * from final

@@ -1,0 +1,22 @@
+{#- No two rows share the given combination of columns (dbt_utils' test, written here
+    because hub packages cannot be installed offline). -#}
+{% test unique_combination(model, columns) %}
+
+with
+
+counted as (
+    select
+        {{ columns | join(', ') }},
+        count(*) as n_rows
+    from {{ model }}
+    group by {{ columns | join(', ') }}
+),
+
+final as (
+    select * from counted
+    where n_rows > 1
+)
+
+select * from final
+
+{% endtest %}
