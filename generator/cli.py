@@ -9,6 +9,7 @@ Both continue the world saved in the state file (``<state_dir>/generator/<name>.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 from datetime import UTC, datetime, timedelta
@@ -98,7 +99,9 @@ def backfill(
         typer.echo(
             "warning: this backfill reaches into the future; ingestion will reject those events"
         )
-    writer = ObjectWriter(_sink(out_dir, prefix))
+    # Validation (pure CPU) runs in its own process when there is a core for it.
+    validators = 1 if validate and dirty_rate == 0 and (os.cpu_count() or 1) > 1 else 0
+    writer = ObjectWriter(_sink(out_dir, prefix), validate_in=validators)
     try:
         with Progress(
             TextColumn("[bold]backfill"), BarColumn(), TextColumn("{task.completed}/{task.total} min"),
@@ -133,6 +136,9 @@ def run(
     fresh: Fresh = False,
     out_dir: OutDir = None,
     prefix: Prefix = "",
+    minute_seconds: Annotated[
+        float, typer.Option(hidden=True, min=0.5, help="Real seconds per minute (tests only).")
+    ] = 60.0,
 ) -> None:
     """Write one object per wall-clock minute until SIGTERM/SIGINT (continues a saved world)."""
     logging.basicConfig(
@@ -154,8 +160,9 @@ def run(
     writer = ObjectWriter(_sink(out_dir, prefix))
     try:
         stats = runner.run_forever(
-            gen, writer, stop=stop, dirty_rate=dirty_rate, state_file=state_file
-        )
+            gen, writer, stop=stop, dirty_rate=dirty_rate, state_file=state_file,
+            minute_seconds=minute_seconds,
+        )  # fmt: skip
     finally:
         writer.close()
     log.info(

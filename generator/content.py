@@ -10,6 +10,8 @@ views within minutes while most never do.
 
 from __future__ import annotations
 
+from bisect import bisect
+from itertools import accumulate
 from typing import Any
 
 from generator import people
@@ -19,6 +21,9 @@ REACTIONS = ("like", "love", "care", "haha", "wow", "sad", "angry")
 REACTION_WEIGHTS = (0.55, 0.2, 0.04, 0.08, 0.06, 0.04, 0.03)
 VIEW_SOURCES = ("feed", "profile", "group", "search", "notification")
 VIEW_SOURCE_WEIGHTS = (0.7, 0.1, 0.1, 0.04, 0.06)
+# Cumulative weights (normalised to 1) for drawing with bisect: cheaper than rng.choices.
+REACTION_CUM = tuple(accumulate(w / sum(REACTION_WEIGHTS) for w in REACTION_WEIGHTS[:-1]))
+VIEW_SOURCE_CUM = tuple(accumulate(w / sum(VIEW_SOURCE_WEIGHTS) for w in VIEW_SOURCE_WEIGHTS[:-1]))
 REPORT_REASONS = ("spam", "harassment", "hate_speech", "nudity", "violence", "misinformation",
                   "scam", "other")  # fmt: skip
 REPORT_REASON_WEIGHTS = (0.35, 0.15, 0.08, 0.06, 0.04, 0.12, 0.1, 0.1)
@@ -34,7 +39,7 @@ RATES = {
     "reply_created": 0.04,
     "comment_deleted": 0.003,
     "post_created": 0.03,
-    "post_deleted": 0.0008,
+    "post_deleted": 0.0015,
     "story_created": 0.02,
     "reel_created": 0.006,
     "post_shared": 0.012,
@@ -238,14 +243,14 @@ def feed_pick(world: World, viewer: int) -> tuple[Post | None, str]:
     if rng.random() < 0.6:
         circle = world.following.get(viewer) if rng.random() < 0.5 else world.friends.get(viewer)
         if circle:
-            post = world.last_post.get(circle[rng.randrange(len(circle))])
+            post = world.last_post.get(circle[int(rng.random() * len(circle))])
             if post is not None and post.post_id not in world.deleted_posts:
                 return post, "feed"
     # Explore shows recent posts (not the whole history), so old posts stop gaining views.
     post = world.posts.pick_recent(rng, EXPLORE_WINDOW)
     if post is None or post.post_id in world.deleted_posts:
         return None, "feed"
-    source = rng.choices(VIEW_SOURCES, VIEW_SOURCE_WEIGHTS)[0]
+    source = VIEW_SOURCES[bisect(VIEW_SOURCE_CUM, rng.random())]
     return post, "group" if post.group_id is not None and source == "feed" else source
 
 
@@ -269,7 +274,7 @@ def react(
     key = (uid, target_type, target_id)
     if key in world.reaction_keys:
         return
-    reaction = world.rng.choices(REACTIONS, REACTION_WEIGHTS)[0]
+    reaction = REACTIONS[bisect(REACTION_CUM, world.rng.random())]
     world.reaction_keys.add(key)
     if len(world.reactions) == world.reactions.size:
         old = world.reactions.items[world.reactions.head]
@@ -448,9 +453,10 @@ def step(world: World, batch: Batch) -> None:
     n = len(online)
     count = world.count
     ms = world.ms
+    rand = rng.random
 
     def actor() -> int:
-        return online[rng.randrange(n)]
+        return online[int(rand() * n)]
 
     for _ in range(count(n * RATES["post_viewed"])):
         viewer = actor()
@@ -459,7 +465,7 @@ def step(world: World, batch: Batch) -> None:
             view_post(world, batch, viewer, post, ms(), source)
     reels = world.reels
     for _ in range(count(n * RATES["reel_viewed"]) if len(reels) else 0):
-        rid, author, _ = reels.items[rng.randrange(len(reels.items))]
+        rid, author, _ = reels.items[int(rand() * len(reels.items))]
         watched = int(rng.expovariate(1 / 9000))
         viewer = actor()
         world.emit(
@@ -469,7 +475,7 @@ def step(world: World, batch: Batch) -> None:
         )  # fmt: skip
     stories = world.stories
     for _ in range(count(n * RATES["story_viewed"]) if len(stories) else 0):
-        sid, author, minute = stories.items[rng.randrange(len(stories.items))]
+        sid, author, minute = stories.items[int(rand() * len(stories.items))]
         if world.next_minute - minute >= STORY_TTL_MINUTES:
             continue
         viewer = actor()

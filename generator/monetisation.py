@@ -13,6 +13,7 @@ from generator.world import Ad, Batch, World
 IMPRESSIONS_PER_ONLINE_MINUTE = 0.6
 DONATION_RATE = 0.0006
 SPONSORSHIPS_PER_DAY_PER_1K = 3.0
+MIN_SPONSORSHIPS_PER_DAY = 6.0  # so that even a small world has some every day
 CAMPAIGNS_PER_DAY_PER_1K = 1.0
 PLACEMENTS = ("feed", "stories", "reels", "sidebar", "search")
 PLACEMENT_WEIGHTS = (0.55, 0.15, 0.15, 0.1, 0.05)
@@ -80,9 +81,9 @@ def step(world: World, batch: Batch) -> None:
     if not online or not ads:
         return
     for _ in range(world.count(n * IMPRESSIONS_PER_ONLINE_MINUTE)):
-        ad = ads[rng.randrange(len(ads))]
-        uid = online[rng.randrange(n)]
-        ms = rng.randrange(0, 55_000)
+        ad = ads[int(rng.random() * len(ads))]
+        uid = online[int(rng.random() * n)]
+        ms = int(rng.random() * 55_000)
         impression = world.emit(
             batch, ms, "ad_impression_served", uid, "ad_impression", "",
             {"ad_id": ad.ad_id, "campaign_id": ad.campaign_id, "user_id": uid,
@@ -99,7 +100,8 @@ def step(world: World, batch: Batch) -> None:
                  "cost": _money(price(ad.cpc, ad.currency)), "currency": ad.currency},
             )  # fmt: skip
             click["entity_id"] = click["event_id"]
-    if rng.random() < active / 1000 * SPONSORSHIPS_PER_DAY_PER_1K / 1440 and world.follow_endpoints:
+    sponsorships = max(MIN_SPONSORSHIPS_PER_DAY, active / 1000 * SPONSORSHIPS_PER_DAY_PER_1K)
+    if rng.random() < sponsorships / 1440 and world.follow_endpoints:
         creator = world.follow_endpoints[rng.randrange(len(world.follow_endpoints))]
         if world.is_active(creator):
             currency = world.users[creator].currency

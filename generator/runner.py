@@ -156,14 +156,20 @@ def run_forever(
     stop: threading.Event,
     dirty_rate: float = 0.0,
     state_file: Path | None = None,
-    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    clock: Callable[[], datetime] | None = None,
     settle_seconds: float = 2.0,
+    minute_seconds: float = 60.0,
 ) -> Stats:
     """Each minute, write the minute that just ended; catch up on missed minutes first.
 
     Returns when ``stop`` is set (SIGTERM/SIGINT), after finishing the current minute,
-    flushing uploads and saving the state.
+    flushing uploads and saving the state. ``minute_seconds`` < 60 makes the default clock
+    run faster than real time (a simulated minute lasts that many real seconds; for tests).
     """
+    if clock is None:
+        clock = fast_clock(minute_seconds)
+    scale = minute_seconds / 60.0  # real seconds per simulated second
+    _keep_gc_cheap()
     stats = Stats()
     while not stop.is_set():
         last_closed = minute_index(clock()) - 1
@@ -178,11 +184,22 @@ def run_forever(
             log.info("wrote %s (%d events)", objects[0].key, n)
         # Sleep until a little after the next minute boundary (interruptible).
         next_boundary = minute_of(minute_index(clock()) + 1)
-        stop.wait(max(0.0, (next_boundary - clock()).total_seconds() + settle_seconds))
+        wait = (next_boundary - clock()).total_seconds() + settle_seconds
+        stop.wait(max(0.0, wait * scale))
     writer.flush()
     if state_file is not None:
         state.save(gen, state_file)
     return stats
+
+
+def fast_clock(minute_seconds: float = 60.0) -> Callable[[], datetime]:
+    """The wall clock, or (``minute_seconds`` < 60) a clock that starts now and runs faster."""
+    if minute_seconds == 60.0:
+        return lambda: datetime.now(UTC)
+    origin = datetime.now(UTC)
+    started = time.monotonic()
+    speed = 60.0 / minute_seconds
+    return lambda: origin + timedelta(seconds=(time.monotonic() - started) * speed)
 
 
 def defect_summary(stats: Stats) -> dict[str, Any]:

@@ -257,7 +257,7 @@ def step(world: World, batch: Batch) -> None:
         end_subscription(world, batch, world.ms())
     for rate, table, kind, start_type, end_type, start, pick_from in (
         (0.0008, world.blocks, "block", "block_started", "block_ended", True, None),
-        (0.0004, world.blocks, "block", "block_started", "block_ended", False, None),
+        (0.0008, world.blocks, "block", "block_started", "block_ended", False, None),
         (0.0015, world.mutes, "mute", "mute_started", "mute_ended", True, world.following),
         (0.0005, world.mutes, "mute", "mute_started", "mute_ended", False, None),
         (0.002, world.close_friends, "close_friend", "close_friend_added",

@@ -85,7 +85,7 @@ class Ring(Generic[T]):
         n = len(self.items)
         if not n:
             return None
-        back = 1 + rng.randrange(min(k, n))
+        back = 1 + int(rng.random() * min(k, n))
         return self.items[(self.head - back) % n] if n == self.size else self.items[n - back]
 
     def __len__(self) -> int:

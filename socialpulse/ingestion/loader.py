@@ -1,48 +1,59 @@
-"""Load: COPY validated lines into a temp staging table, then one INSERT ... SELECT.
+"""Load: COPY accepted lines into a temp staging table, then one INSERT ... ON CONFLICT.
 
 The staging tables are session temp tables with ``ON COMMIT DELETE ROWS``: they live
 inside the file's transaction only, so a crash or rollback leaves nothing behind.
+
+Per line PostgreSQL parses the JSON exactly once (``line::jsonb`` in the final INSERT,
+behind ``OFFSET 0`` so the planner cannot inline it once per extracted field). The event
+hash is computed in Python (md5 of the line as received, see :mod:`clean`) and within-file
+repeats never reach the stage, so the common path needs no window, join or sort.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import psycopg
 
-from socialpulse.ingestion.validate import Accepted
-
 STAGE_DDL = """
-CREATE TEMP TABLE IF NOT EXISTS ingest_stage (
-    line_no integer NOT NULL, event_id uuid NOT NULL, line text NOT NULL
-) ON COMMIT DELETE ROWS;
-CREATE TEMP TABLE IF NOT EXISTS ingest_classified (
-    line_no integer NOT NULL, event_id uuid NOT NULL, verdict text NOT NULL,
-    event_hash text NOT NULL, doc jsonb NOT NULL, other text
+CREATE TEMP TABLE IF NOT EXISTS ingest_lines (
+    line_no integer NOT NULL, event_id uuid NOT NULL, event_hash text NOT NULL,
+    line text NOT NULL, repeat boolean NOT NULL
 ) ON COMMIT DELETE ROWS;
 """
 
+#: The first occurrences of one batch's event_ids; ids already in ``raw.events`` are
+#: skipped (classified afterwards, see :data:`clean.CLASSIFY_SKIPPED_SQL`). The CTE
+#: registers the users of the inserted ``user_registered`` events in the same statement.
 INSERT_EVENTS_SQL = """
-INSERT INTO raw.events (event_id, event_type, occurred_at, schema_version, actor_id,
-                        entity_type, entity_id, payload, event_hash,
-                        manifest_id, source_object, source_line)
-SELECT event_id, doc ->> 'event_type', (doc ->> 'occurred_at')::timestamptz,
-       (doc ->> 'schema_version')::smallint, (doc ->> 'actor_id')::integer,
-       doc ->> 'entity_type', doc ->> 'entity_id', doc -> 'payload', event_hash,
-       %(manifest_id)s, %(object_key)s, line_no
-FROM ingest_classified
-WHERE verdict = 'new'
+WITH inserted AS (
+    INSERT INTO raw.events (event_id, event_type, occurred_at, schema_version, actor_id,
+                            entity_type, entity_id, payload, event_hash,
+                            manifest_id, source_object, source_line)
+    SELECT event_id, doc ->> 'event_type', (doc ->> 'occurred_at')::timestamptz,
+           (doc ->> 'schema_version')::smallint, (doc ->> 'actor_id')::integer,
+           doc ->> 'entity_type', doc ->> 'entity_id', doc -> 'payload', event_hash,
+           %(manifest_id)s, %(object_key)s, line_no
+    FROM (SELECT line_no, event_id, event_hash, line::jsonb AS doc
+          FROM ingest_lines
+          WHERE NOT repeat AND line_no BETWEEN %(first_line)s AND %(last_line)s
+          OFFSET 0) staged
+    ON CONFLICT (event_id) DO NOTHING
+    RETURNING event_id, occurred_at,
+              CASE WHEN event_type = 'user_registered'
+                   THEN (payload ->> 'user_id')::integer END AS registered_user
+), registered AS (
+    INSERT INTO raw.known_users (user_id, event_id, registered_at)
+    SELECT registered_user, event_id, occurred_at FROM inserted
+    WHERE registered_user IS NOT NULL
+    ON CONFLICT (user_id) DO NOTHING
+)
+SELECT count(*) FROM inserted
 """
 
-REGISTER_USERS_SQL = """
-INSERT INTO raw.known_users (user_id, event_id, registered_at)
-SELECT (doc -> 'payload' ->> 'user_id')::integer, event_id, (doc ->> 'occurred_at')::timestamptz
-FROM ingest_classified
-WHERE verdict = 'new' AND doc ->> 'event_type' = 'user_registered'
-ON CONFLICT (user_id) DO NOTHING
-"""
-
-#: Serialises the short classify+insert phase of concurrent loaders, so "is this event_id
-#: loaded?" cannot change between the check and the insert (reading and validating still
-#: run in parallel).
+#: Serialises the insert phase of concurrent loaders (taken before a file's first insert,
+#: held until its commit): "is this event_id loaded?" cannot change between the inserts and
+#: the classification of the skipped lines, and crossing inserts cannot deadlock.
 EVENTS_WRITE_LOCK = 0x5C1A1_0002
 
 
@@ -50,34 +61,44 @@ def prepare_session(conn: psycopg.Connection) -> None:
     conn.execute(STAGE_DDL)
 
 
-def _copy_escape(line: bytes) -> bytes:
-    # COPY text format: backslash, tab, CR and LF are special (compact JSON has no raw tabs
-    # or newlines inside strings, but whitespace between tokens may).
+def copy_escape(line: bytes) -> bytes:
+    """A line as a COPY text field (backslash, tab, CR and LF are special there)."""
+    # Compact JSON has no raw tabs or newlines inside strings, but whitespace between
+    # tokens may; backslashes (JSON escapes) are common.
     if b"\\" in line:
         line = line.replace(b"\\", b"\\\\")
-    if b"\t" in line or b"\r" in line:
-        line = line.replace(b"\t", b"\\t").replace(b"\r", b"\\r")
+    if b"\t" in line or b"\r" in line or b"\n" in line:
+        line = line.replace(b"\t", b"\\t").replace(b"\r", b"\\r").replace(b"\n", b"\\n")
     return line
 
 
-def stage(conn: psycopg.Connection, accepted: list[Accepted]) -> None:
-    """COPY one batch into the staging table (one buffer, no per-row round trips)."""
-    if not accepted:
+def stage(conn: psycopg.Connection, rows: Iterable[bytes]) -> None:
+    """COPY one batch of pre-formatted rows (one buffer, no per-row round trips)."""
+    buf = b"".join(rows)
+    if not buf:
         return
-    buf = b"".join(
-        b"%d\t%s\t%s\n" % (a.line_no, str(a.event.event_id).encode(), _copy_escape(a.line))
-        for a in accepted
-    )
     with (
         conn.cursor() as cur,
-        cur.copy("COPY ingest_stage (line_no, event_id, line) FROM STDIN") as cp,
+        cur.copy(
+            "COPY ingest_lines (line_no, event_id, event_hash, line, repeat) FROM STDIN"
+        ) as cp,
     ):
         cp.write(buf)
 
 
-def insert_new(conn: psycopg.Connection, manifest_id: int, object_key: str) -> int:
-    """Insert the classified new events and register new users; returns rows inserted."""
-    params = {"manifest_id": manifest_id, "object_key": object_key}
-    inserted = conn.execute(INSERT_EVENTS_SQL, params).rowcount
-    conn.execute(REGISTER_USERS_SQL)
-    return inserted
+def insert_new(
+    conn: psycopg.Connection, manifest_id: int, object_key: str, first_line: int, last_line: int
+) -> int:
+    """Insert the staged first occurrences of lines ``first_line..last_line`` not loaded
+    yet, register their users; returns the number of events inserted.
+
+    Call under :data:`EVENTS_WRITE_LOCK` (held until the file's commit).
+    """
+    params = {
+        "manifest_id": manifest_id,
+        "object_key": object_key,
+        "first_line": first_line,
+        "last_line": last_line,
+    }
+    row = conn.execute(INSERT_EVENTS_SQL, params).fetchone()
+    return int(row[0]) if row else 0

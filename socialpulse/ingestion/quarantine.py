@@ -59,12 +59,42 @@ INSERT INTO raw.events (event_id, event_type, occurred_at, schema_version, actor
                         manifest_id, source_object, source_line)
 SELECT q.event_id, d.doc ->> 'event_type', (d.doc ->> 'occurred_at')::timestamptz,
        (d.doc ->> 'schema_version')::smallint, (d.doc ->> 'actor_id')::integer,
-       d.doc ->> 'entity_type', d.doc ->> 'entity_id', d.doc -> 'payload', md5(d.doc::text),
+       d.doc ->> 'entity_type', d.doc ->> 'entity_id', d.doc -> 'payload', md5(q.raw_text),
        q.manifest_id, q.object_key, q.line_no
 FROM raw.quarantine q CROSS JOIN LATERAL (SELECT q.raw_text::jsonb AS doc) d
 WHERE q.quarantine_id = ANY(%s)
 ON CONFLICT (event_id) DO NOTHING
 RETURNING event_id
+"""
+
+
+#: Lines that share an event_id with a loaded event: the same normalised event (see
+#: :mod:`socialpulse.ingestion.clean`) is a duplicate, anything else a conflict.
+_RESOLVE_REST_SQL = """
+WITH c AS (
+    SELECT q.quarantine_id, e.source_object, e.source_line,
+           e.event_hash = md5(q.raw_text) OR coalesce(
+               e.event_type = d.doc ->> 'event_type'
+               AND e.occurred_at = (d.doc ->> 'occurred_at')::timestamptz
+               AND e.schema_version = (d.doc ->> 'schema_version')::smallint
+               AND e.actor_id IS NOT DISTINCT FROM (d.doc ->> 'actor_id')::integer
+               AND e.entity_type = d.doc ->> 'entity_type'
+               AND e.entity_id = d.doc ->> 'entity_id'
+               AND e.payload = d.doc -> 'payload', false) AS same
+    FROM raw.quarantine q
+    JOIN raw.events e ON e.event_id = q.event_id
+    CROSS JOIN LATERAL (SELECT q.raw_text::jsonb AS doc OFFSET 0) d
+    WHERE q.quarantine_id = ANY(%(rest)s)
+)
+UPDATE raw.quarantine q SET
+    resolved_at = CASE WHEN c.same THEN now() END,
+    resolution = CASE WHEN c.same THEN 'duplicate' END,
+    reason = CASE WHEN c.same THEN q.reason ELSE %(conflict)s END,
+    error_detail = CASE WHEN c.same THEN q.error_detail
+                        ELSE 'event_id already seen with different content ('
+                             || c.source_object || ' line ' || c.source_line || ')' END
+FROM c
+WHERE q.quarantine_id = c.quarantine_id
 """
 
 
@@ -93,21 +123,7 @@ def readmit(conn: psycopg.Connection) -> dict[str, int]:
         # The others share an event_id with a loaded event: an exact copy is a duplicate,
         # different content a conflict (it stays quarantined under that reason).
         conn.execute(
-            """UPDATE raw.quarantine q SET
-                   resolved_at = CASE WHEN e.event_hash = md5(q.raw_text::jsonb::text)
-                                      THEN now() END,
-                   resolution = CASE WHEN e.event_hash = md5(q.raw_text::jsonb::text)
-                                     THEN 'duplicate' END,
-                   reason = CASE WHEN e.event_hash = md5(q.raw_text::jsonb::text)
-                                 THEN q.reason ELSE %(conflict)s END,
-                   error_detail = CASE WHEN e.event_hash = md5(q.raw_text::jsonb::text)
-                                       THEN q.error_detail
-                                       ELSE 'event_id already seen with different content ('
-                                            || e.source_object || ' line ' || e.source_line
-                                            || ')' END
-               FROM raw.events e
-               WHERE q.quarantine_id = ANY(%(rest)s) AND e.event_id = q.event_id""",
-            {"rest": rest, "conflict": Reason.DUPLICATE_EVENT_ID_CONFLICT.value},
+            _RESOLVE_REST_SQL, {"rest": rest, "conflict": Reason.DUPLICATE_EVENT_ID_CONFLICT.value}
         )
         conn.execute(
             """UPDATE raw.quarantine SET resolved_at = now(), resolution = 'readmitted'

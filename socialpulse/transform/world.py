@@ -9,6 +9,7 @@ production path lands in ``raw``.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -33,8 +34,12 @@ def ensure_database(database: str, settings: Settings | None = None, *, fresh: b
     s = settings or get_settings()
     with psycopg.connect(s.postgres_dsn("postgres"), autocommit=True) as conn:
         if fresh:
-            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database)))
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone()
+            conn.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database))
+            )
+        exists = conn.execute(
+            "SELECT 1 FROM pg_database WHERE datname = %s", (database,)
+        ).fetchone()
         if not exists:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database)))
     dsn = s.postgres_dsn(database)
@@ -51,6 +56,7 @@ def generate_and_ingest(
     start: datetime | None = None,
     settings: Settings | None = None,
     prefix: str | None = None,
+    skip: Callable[[str], bool] | None = None,
 ) -> LoadedWorld:
     """Generate a world into MinIO under a private prefix and ingest it into ``dsn``."""
     from generator import runner, simulation, state
@@ -60,7 +66,7 @@ def generate_and_ingest(
     begin = start or (datetime.now(UTC) - timedelta(minutes=minutes + 60)).replace(
         second=0, microsecond=0
     )
-    root = prefix or f"test-dbt-{uuid.uuid4().hex[:10]}/"
+    root = prefix if prefix is not None else f"test-dbt-{uuid.uuid4().hex[:10]}/"
     client = minio_client(s)
     gen = state.new_state(simulation.create_world(seed, begin, users))
     writer = ObjectWriter(MinioSink(client, s.minio_bucket, root))
@@ -68,12 +74,22 @@ def generate_and_ingest(
         stats = runner.backfill(gen, writer, minutes)
     finally:
         writer.close()
-    loaded = ingest_prefix(dsn, root + "events/", settings=s)
+    loaded = ingest_prefix(dsn, root + "events/", settings=s, skip=skip)
     return LoadedWorld(dsn.rsplit("/", 1)[-1], root, stats.events, loaded)
 
 
-def ingest_prefix(dsn: str, prefix: str, *, settings: Settings | None = None) -> int:
-    """Load every pending object under ``prefix`` (like one ingestion DAG run); files loaded."""
+def ingest_prefix(
+    dsn: str,
+    prefix: str,
+    *,
+    settings: Settings | None = None,
+    skip: Callable[[str], bool] | None = None,
+) -> int:
+    """Load every pending object under ``prefix`` (like one ingestion DAG run); files loaded.
+
+    ``skip(key)`` holds objects back (they stay pending): a later call without it loads them
+    as late files.
+    """
     from generator.writer import minio_client
     from socialpulse.ingestion.config import IngestSettings
     from socialpulse.ingestion.discover import discover
@@ -85,6 +101,8 @@ def ingest_prefix(dsn: str, prefix: str, *, settings: Settings | None = None) ->
     cfg = IngestSettings(bucket=s.minio_bucket, prefix=prefix, max_files_per_run=100_000)
     with psycopg.connect(dsn, autocommit=True) as conn:
         todo = discover(conn, client, s.minio_bucket, prefix, 100_000)
+    if skip is not None:
+        todo = [obj for obj in todo if not skip(obj.key)]
     results = process_objects(dsn, client, s.minio_bucket, todo, cfg, run_id="dbt-world")
     with psycopg.connect(dsn, autocommit=True) as conn:
         readmit(conn)

@@ -116,7 +116,12 @@ def test_dirty_world_quarantines_every_defect_and_loads_every_valid_event(
             registrations += 1
             continue
         if defect in EXPECTED_REASON:
-            assert quarantined.get((d["object_key"], d["line"])) == EXPECTED_REASON[defect], d
+            got = quarantined.get((d["object_key"], d["line"]))
+            # The generator's "unknown value" can land in a pattern-checked string field
+            # (e.g. an e-mail): that is an invalid format, as documented.
+            if defect is DefectClass.UNKNOWN_ENUM and got == Reason.INVALID_FORMAT:
+                continue
+            assert got == EXPECTED_REASON[defect], d
         else:  # late lines and exact duplicates: the event is loaded
             assert d["event_id"] in loaded, d
     # Every valid event is loaded once; counts reconcile per file and in total.

@@ -5,7 +5,7 @@
     The anti-joins of each macro make the overlap harmless. -#}
 {% macro vault_watermark() -%}
     (
-        select coalesce(max(load_ts), '-infinity'::timestamptz) - interval '{{ var("vault_lookback") }}'
+        select coalesce(max(load_ts), cast('-infinity' as timestamptz)) - interval '{{ var("vault_lookback") }}'
         from {{ this }}
     )
 {%- endmacro %}
@@ -25,7 +25,8 @@
 
 {#- source_model entries: "stg_x", or {"model": "stg_x", "columns": {"user_hk": "viewer_hk"}}
     where columns maps a column of the vault table to the column of that staging model
-    that feeds it (a role: the viewer of a view is a user). -#}
+    that feeds it (a role: the viewer of a view is a user), and an optional "where" keeps
+    only some rows (a polymorphic reference: target_hk is a post when target_type = 'post'). -#}
 {% macro vault_sources(source_model) -%}
     {%- if source_model is string or source_model is mapping -%}
         {%- set entries = [source_model] -%}
@@ -35,9 +36,9 @@
     {%- set out = [] -%}
     {%- for entry in entries -%}
         {%- if entry is string -%}
-            {%- do out.append({"model": entry, "columns": {}}) -%}
+            {%- do out.append({"model": entry, "columns": {}, "where": none}) -%}
         {%- else -%}
-            {%- do out.append({"model": entry["model"], "columns": entry.get("columns", {})}) -%}
+            {%- do out.append({"model": entry["model"], "columns": entry.get("columns", {}), "where": entry.get("where")}) -%}
         {%- endif -%}
     {%- endfor -%}
     {{ return(out) }}

@@ -18,10 +18,14 @@ source_{{ loop.index }} as (
     select
         {{ vault_select_columns(entry, cols) }}
     from {{ ref(entry["model"]) }}
-    where {{ entry["columns"].get(src_pk, src_pk) }} is not null
-    {%- if is_incremental() %}
+    where
+        {{ entry["columns"].get(src_pk, src_pk) }} is not null
+        {%- if entry["where"] %}
+        and ({{ entry["where"] }})
+        {%- endif %}
+        {%- if is_incremental() %}
         and {{ entry["columns"].get(src_ldts, src_ldts) }} > {{ vault_watermark() }}
-    {%- endif %}
+        {%- endif %}
 ),
 
 {% endfor -%}

@@ -30,6 +30,9 @@ source_{{ loop.index }} as (
         {%- for col in hash_fk %}
         and {{ entry["columns"].get(col, col) }} is not null
         {%- endfor %}
+        {%- if entry["where"] %}
+        and ({{ entry["where"] }})
+        {%- endif %}
         {%- if is_incremental() %}
         and {{ entry["columns"].get(src_ldts, src_ldts) }} > {{ vault_watermark() }}
         {%- endif %}

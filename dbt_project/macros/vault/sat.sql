@@ -28,6 +28,9 @@ source_{{ loop.index }} as (
     from {{ ref(entry["model"]) }}
     where
         {{ entry["columns"].get(src_pk, src_pk) }} is not null
+        {%- if entry["where"] %}
+        and ({{ entry["where"] }})
+        {%- endif %}
         {%- if is_incremental() %}
         and {{ entry["columns"].get(src_ldts, src_ldts) }} > {{ vault_watermark() }}
         {%- endif %}

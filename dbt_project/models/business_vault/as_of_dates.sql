@@ -7,14 +7,14 @@ bounds as (
         {%- if var("as_of_start") %}
         cast('{{ var("as_of_start") }}' as date) as first_day,
         {%- else %}
-        coalesce(min(effective_from)::date, current_date) as first_day,
+        coalesce(cast(min(effective_from) as date), current_date) as first_day,
         {%- endif %}
         current_date as last_day
     from {{ ref('sat_user_lifecycle') }}
 ),
 
 days as (
-    select generate_series(bounds.first_day, bounds.last_day, interval '1 day')::date as as_of_date
+    select cast(generate_series(bounds.first_day, bounds.last_day, interval '1 day') as date) as as_of_date
     from bounds
 ),
 

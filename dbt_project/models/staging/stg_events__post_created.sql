@@ -25,7 +25,7 @@ renamed as (
         -- derived and renamed
         text as post_text,
         jsonb_array_length(media_ids) as media_count,
-        hashtags::text as hashtag_list,
+        cast(hashtags as text) as hashtag_list,
         'published' as post_status,
         cast(null as text) as removed_by,
         -- timestamps and lineage

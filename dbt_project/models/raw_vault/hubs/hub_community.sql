@@ -4,6 +4,7 @@
     'stg_events__community_created',
     'stg_events__community_topic_added',
     'stg_events__group_created',
+    {'model': 'stg_events__donation_made', 'columns': {'community_hk': 'recipient_hk', 'community_id': 'recipient_id'}, 'where': "recipient_type = 'community'"},
 ] -%}
 
 {{ hub(src_pk='community_hk', src_nk='community_id', src_ldts='load_ts', src_source='record_source', source_model=source_model) }}

@@ -47,6 +47,8 @@
     {'model': 'stg_events__donation_made', 'columns': {'user_hk': 'donor_hk', 'user_id': 'donor_id'}},
     {'model': 'stg_events__subscription_charged', 'columns': {'user_hk': 'subscriber_hk', 'user_id': 'subscriber_id'}},
     {'model': 'stg_events__subscription_charged', 'columns': {'user_hk': 'creator_hk', 'user_id': 'creator_id'}},
+    {'model': 'stg_events__report_filed', 'columns': {'user_hk': 'target_hk', 'user_id': 'target_id'}, 'where': "target_type = 'user'"},
+    {'model': 'stg_events__donation_made', 'columns': {'user_hk': 'recipient_hk', 'user_id': 'recipient_id'}, 'where': "recipient_type = 'user'"},
 ] -%}
 
 {{ hub(src_pk='user_hk', src_nk='user_id', src_ldts='load_ts', src_source='record_source', source_model=source_model) }}

@@ -1,0 +1,81 @@
+"""Cosmos configuration of the ``transform`` DAG, built once at import (module level).
+
+* Rendering: from ``dbt_project/target/manifest.json`` (``LoadMode.DBT_MANIFEST``), written
+  by ``python -m socialpulse.transform.manifest``; no ``dbt ls`` while Airflow parses DAGs.
+* Profile: ``PostgresUserPasswordProfileMapping`` on the Airflow connection
+  ``socialpulse_postgres`` (built by ``infra.stack.airflow.connections_env`` from the same
+  settings as everything else), so the credentials live in Airflow, not in dbt; the
+  project's ``profiles.yml`` (env_var based) serves the dbt CLI, tests and docs.
+* Execution: ``ExecutionMode.LOCAL`` with ``InvocationMode.DBT_RUNNER``: dbt runs in the
+  worker's own interpreter (the project venv has dbt-core + adapters), about twice as
+  fast per task as a subprocess.
+* Tests: ``TestBehavior.BUILD``: one task per model runs ``dbt build`` for it (model, then
+  its tests), so the graph shows one node per model and a failing test stops its children.
+"""
+
+from __future__ import annotations
+
+import os
+
+from cosmos import ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
+from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
+from cosmos.profiles import PostgresUserPasswordProfileMapping
+
+from socialpulse.transform.project import DBT_EXECUTABLE, DBT_PROJECT_DIR, MANIFEST_PATH
+
+#: Airflow connection of the warehouse (see infra/stack/airflow.py: connections_env).
+POSTGRES_CONN_ID = "socialpulse_postgres"
+#: The vault layers, selected by path: later task groups (marts) select their own paths.
+VAULT_SELECT = ["path:models/staging", "path:models/raw_vault", "path:models/business_vault"]
+
+PROJECT_CONFIG = ProjectConfig(
+    dbt_project_path=DBT_PROJECT_DIR,
+    manifest_path=MANIFEST_PATH,
+    project_name="socialpulse",
+    # No dbt hub packages (offline): nothing to install at run time.
+    install_dbt_deps=False,
+)
+
+PG_PROFILE_CONFIG = ProfileConfig(
+    profile_name="socialpulse",
+    target_name="pg",
+    profile_mapping=PostgresUserPasswordProfileMapping(
+        conn_id=POSTGRES_CONN_ID,
+        profile_args={
+            "schema": "staging",
+            "threads": int(os.environ.get("DBT_THREADS", "1")),
+        },
+    ),
+)
+
+#: ``local`` (default): one in-process dbt invocation per model task (~5 s each on 2 busy
+#: cores, so a full vault run is minutes of per-task overhead; retries are per model).
+#: ``watcher``: one ``dbt build`` in a producer task and one sensor per model that turns
+#: green/red as dbt finishes it; much less overhead, but its sensors wait on the producer,
+#: so it cannot run under the sequential ``airflow dags test`` (checked: it deadlocks).
+EXECUTION_MODE = ExecutionMode(os.environ.get("SOCIALPULSE_DBT_EXECUTION_MODE", "local"))
+
+EXECUTION_CONFIG = ExecutionConfig(
+    execution_mode=EXECUTION_MODE,
+    invocation_mode=InvocationMode.DBT_RUNNER,
+    dbt_executable_path=str(DBT_EXECUTABLE),
+)
+
+VAULT_RENDER_CONFIG = RenderConfig(
+    load_method=LoadMode.DBT_MANIFEST,
+    select=VAULT_SELECT,
+    # watcher: the producer's `dbt build` runs each model's tests right after it; local: one
+    # `dbt build --select <model>` per task (model, then its tests).
+    test_behavior=(
+        TestBehavior.AFTER_EACH if EXECUTION_MODE is ExecutionMode.WATCHER else TestBehavior.BUILD
+    ),
+    # One Asset per model would flood the Asset list; the DAG publishes what matters.
+    emit_datasets=False,
+)
+
+#: Passed to every dbt operator of the vault group.
+VAULT_OPERATOR_ARGS: dict[str, object] = {
+    "install_deps": False,
+    # A full refresh is a deliberate, manual operation (it rebuilds insert-only history).
+    "full_refresh": False,
+}

@@ -1,0 +1,107 @@
+"""The dbt docs site: generate it (``dbt docs generate``) and serve it on a local port.
+
+    python -m socialpulse.transform.docs serve --port 8081      # generate, then serve
+    python -m socialpulse.transform.docs serve --no-generate    # serve what is there
+    python -m socialpulse.transform.docs generate               # only write the site
+    python -m socialpulse.transform.docs screenshot             # docs/images/dbt_lineage.png
+
+The site is ``index.html`` + ``manifest.json`` + ``catalog.json`` in ``dbt_project/target``;
+the catalog needs the warehouse (column types), the manifest does not.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from socialpulse.settings import REPO_ROOT
+from socialpulse.transform.project import DBT_TARGET_DIR, run_dbt
+
+log = logging.getLogger(__name__)
+
+SITE_FILES = ("index.html", "manifest.json", "catalog.json")
+#: The lineage screenshot of the docs: raw source -> staging model -> hub and satellites.
+SCREENSHOT = REPO_ROOT / "docs" / "images" / "dbt_lineage.png"
+SCREENSHOT_MODEL = "stg_events__user_registered"
+
+
+def generate(target_path: Path | None = None, env: dict[str, str] | None = None) -> Path:
+    """Run ``dbt docs generate``; returns the directory holding the site."""
+    run_dbt(["docs", "generate"], env=env, target_path=target_path)
+    site = target_path or DBT_TARGET_DIR
+    missing = [f for f in SITE_FILES if not (site / f).exists()]
+    if missing:
+        raise FileNotFoundError(f"dbt docs generate did not write {missing} in {site}")
+    return site
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, format: str, *args: Any) -> None:
+        log.debug("docs: " + format, *args)
+
+
+def make_server(site: Path, host: str = "127.0.0.1", port: int = 8081) -> ThreadingHTTPServer:
+    """An HTTP server for the site directory (port 0 picks a free port)."""
+    handler = functools.partial(_QuietHandler, directory=str(site))
+    return ThreadingHTTPServer((host, port), handler)
+
+
+@contextmanager
+def serving(site: Path, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]:
+    """Serve ``site`` in a background thread; yields the base URL."""
+    server = make_server(site, host, port)
+    thread = threading.Thread(target=server.serve_forever, name="dbt-docs", daemon=True)
+    thread.start()
+    try:
+        yield f"http://{host}:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="dbt docs site of the SocialPulse project")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("generate", help="run dbt docs generate")
+    serve = sub.add_parser("serve", help="generate (unless --no-generate) and serve the site")
+    serve.add_argument("--host", default="127.0.0.1", help="0.0.0.0 in a container")
+    serve.add_argument("--port", type=int, default=8081)
+    serve.add_argument("--no-generate", action="store_true", help="serve the existing site")
+    shot = sub.add_parser("screenshot", help=f"screenshot a lineage graph to {SCREENSHOT}")
+    shot.add_argument("--model", default=SCREENSHOT_MODEL)
+    shot.add_argument("--output", type=Path, default=SCREENSHOT)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+
+    if args.command == "screenshot":
+        from socialpulse.transform.docs_browser import chromium, lineage_screenshot
+
+        with serving(DBT_TARGET_DIR) as url, chromium() as driver:
+            nodes = lineage_screenshot(driver, url, args.model, args.output)
+        log.info("wrote %s (%d nodes)", args.output, len(nodes))
+        return 0
+    if args.command == "generate" or not getattr(args, "no_generate", False):
+        site = generate()
+        log.info("dbt docs written to %s", site)
+        if args.command == "generate":
+            return 0
+    server = make_server(DBT_TARGET_DIR, args.host, args.port)
+    log.info("dbt docs on http://%s:%d (Ctrl-C stops)", args.host, server.server_address[1])
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
