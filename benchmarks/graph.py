@@ -84,6 +84,7 @@ def build_vault(vault: ScratchVault, users: int, relationships: int, seed: int) 
             load_ts=loaded,
         ),
     }
+    vault.index()
     vault.analyze()
     return counts
 

@@ -44,10 +44,11 @@ def _vault_rows(dsn: str) -> int:
             "SELECT table_schema || '.' || table_name FROM information_schema.tables "
             "WHERE table_schema IN ('raw_vault', 'business_vault') AND table_type = 'BASE TABLE'"
         ).fetchall()
-        return sum(
-            int(conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0])  # type: ignore[index]
-            for (t,) in tables
-        )
+        total = 0
+        for (table,) in tables:
+            row = conn.execute(f"SELECT count(*) FROM {table}").fetchone()
+            total += int(row[0]) if row else 0
+        return total
 
 
 def _timed_run(label: str, args: list[str], target: Path, dsn: str, events: int) -> float:

@@ -98,18 +98,23 @@ class GraphStore:
             )
 
     def wipe(self) -> None:
-        """Delete every node (and relationship) of the namespace, in batched transactions."""
-        for label in (self.user, self.group):
+        """Delete the namespace's relationships, then its nodes, in batched transactions.
+
+        Relationships go first: DETACH DELETE of a 10k-node batch holding a celebrity (100k+
+        follows) would exceed the transaction memory pool.
+        """
+        size = self.config.batch_size
+        statements = [
+            f"MATCH (:`{self.user}`)-[r]->() CALL (r) {{ DELETE r }} IN TRANSACTIONS OF {size} ROWS",
+            f"MATCH (n:`{self.user}`) CALL (n) {{ DETACH DELETE n }} IN TRANSACTIONS OF {size} ROWS",
+            f"MATCH (n:`{self.group}`) CALL (n) {{ DETACH DELETE n }} IN TRANSACTIONS OF {size} ROWS",
+        ]
+        for statement in statements:
             with self.driver.session() as session:
-                session.run(
-                    _q(
-                        f"MATCH (n:`{label}`) CALL (n) {{ DETACH DELETE n }} "
-                        f"IN TRANSACTIONS OF {self.config.batch_size} ROWS"
-                    )
-                ).consume()
+                session.run(_q(statement)).consume()
 
     def counts(self) -> dict[str, int]:
-        """Nodes and relationships of the namespace, by label / type (count store lookups)."""
+        """Nodes and relationships of the namespace, by label / type."""
         out: dict[str, int] = {}
         for name, label in (("users", self.user), ("groups", self.group)):
             records, _, _ = self.driver.execute_query(
@@ -160,19 +165,25 @@ class GraphStore:
         src_label, dst_label = self._label(rel.src_hub), self._label(rel.dst_hub)
         src_key = "user_id" if rel.src_hub == "user" else "group_id"
         dst_key = "user_id" if rel.dst_hub == "user" else "group_id"
-        active = [{"s": c.src, "d": c.dst, "t": c.since} for c in changes if c.is_active]
+        # Times travel as epoch milliseconds: the driver packs 10k datetimes ~10x slower.
+        active = [
+            {"s": c.src, "d": c.dst, "t": int(c.since.timestamp() * 1000)}
+            for c in changes
+            if c.is_active
+        ]
         ended = [{"s": c.src, "d": c.dst} for c in changes if not c.is_active]
         ends = (
             f"MERGE (a:`{src_label}` {{{src_key}: row.s}}) "
             f"MERGE (b:`{dst_label}` {{{dst_key}: row.d}}) "
         )
         if create:
-            upsert = f"UNWIND $rows AS row {ends}CREATE (a)-[:{rel.rel_type} {{since: row.t}}]->(b)"
+            upsert = f"UNWIND $rows AS row {ends}CREATE (a)-[:{rel.rel_type} {{since: datetime({{epochMillis: row.t}})}}]->(b)"
         else:
             # SET only when the period start differs: a re-read of an unchanged link writes nothing.
             upsert = (
                 f"UNWIND $rows AS row {ends}MERGE (a)-[r:{rel.rel_type}]->(b) "
-                "WITH r, row WHERE r.since IS NULL OR r.since <> row.t SET r.since = row.t"
+                "WITH r, datetime({epochMillis: row.t}) AS since "
+                "WHERE r.since IS NULL OR r.since <> since SET r.since = since"
             )
         delete = (
             f"UNWIND $rows AS row MATCH (:`{src_label}` {{{src_key}: row.s}})"

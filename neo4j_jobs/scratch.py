@@ -90,9 +90,22 @@ class ScratchVault:
                     sql.SQL("CREATE TABLE {}.{} ({})").format(
                         sql.Identifier(self.schema),
                         sql.Identifier(table),
-                        sql.SQL(", ".join(columns)),  # type: ignore[arg-type]
+                        sql.SQL(", ".join(columns)),
                     )
                 )
+
+    def index(self) -> None:
+        """The indexes dbt declares on these models (unique hub keys, link key + time)."""
+        statements = [
+            "CREATE UNIQUE INDEX ON {s}.hub_user (user_hk)",
+            "CREATE UNIQUE INDEX ON {s}.hub_group (group_hk)",
+            "CREATE INDEX ON {s}.eff_sat_friendship (friendship_hk, effective_from)",
+            "CREATE INDEX ON {s}.eff_sat_follow (follow_hk, effective_from)",
+            "CREATE INDEX ON {s}.eff_sat_group_membership (group_membership_hk, effective_from)",
+        ]
+        with psycopg.connect(self.dsn, autocommit=True) as conn:
+            for statement in statements:
+                conn.execute(sql.SQL(statement).format(s=sql.Identifier(self.schema)))
 
     def drop(self) -> None:
         with psycopg.connect(self.dsn, autocommit=True) as conn:

@@ -51,9 +51,9 @@ class _UserRef:
 USER_REF = _UserRef()
 
 MAX_INT32 = 2_147_483_647
+MAX_INT64 = 9_223_372_036_854_775_807
 #: Minimum age of a user at registration (``birthday`` vs the event's ``occurred_at``).
 MIN_AGE_YEARS = 13
-MAX_INT64 = 9_223_372_036_854_775_807
 
 #: A user id: positive, fits a Postgres ``integer``. Marked so ingestion can check it exists.
 UserId = Annotated[int, Field(ge=1, le=MAX_INT32), USER_REF]

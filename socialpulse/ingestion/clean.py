@@ -18,12 +18,16 @@ in PostgreSQL).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from hashlib import md5
+from operator import attrgetter
+from typing import Any
 from uuid import UUID
 
 import psycopg
 
+from socialpulse.contracts import EventEnvelope
 from socialpulse.ingestion.loader import copy_escape
 from socialpulse.ingestion.reasons import Reason
 from socialpulse.ingestion.validate import Accepted, Rejected
@@ -49,11 +53,33 @@ class UserDirectory:
         self.looked_up |= todo
 
 
+_USER_GETTERS: dict[type, Callable[[Any], Any]] = {}
+
+
+def _user_ids(event: EventEnvelope) -> list[int]:
+    """``event.user_ids()`` without its per-call generator (it runs for every line)."""
+    cls = type(event)
+    getter = _USER_GETTERS.get(cls)
+    if getter is None:
+        fields = cls.user_fields
+        if not fields:
+            getter = _USER_GETTERS[cls] = lambda _payload: ()
+        elif len(fields) == 1:
+            one = attrgetter(fields[0])
+            getter = _USER_GETTERS[cls] = lambda payload: (one(payload),)
+        else:
+            getter = _USER_GETTERS[cls] = attrgetter(*fields)
+    ids = [uid for uid in getter(event.payload) if uid is not None]
+    if event.actor_id is not None:
+        ids.append(event.actor_id)
+    return ids
+
+
 def check_references(
     accepted: list[Accepted], users: UserDirectory
 ) -> tuple[list[Accepted], list[Rejected]]:
     """Reject events that reference users that never registered (in order within the file)."""
-    with_ids = [(item, item.event.user_ids()) for item in accepted]
+    with_ids = [(item, _user_ids(item.event)) for item in accepted]
     users.prefetch({uid for _, ids in with_ids for uid in ids})
     known = users.known
     ok: list[Accepted] = []

@@ -5,12 +5,13 @@ Exactly once, per object version (key + ETag):
 1. ``pg_advisory_xact_lock`` on the key: a second loader of the same object waits, then
    sees the manifest row the first one committed and skips it.
 2. The manifest row is inserted first (invisible until commit), then lines are streamed in
-   batches: validated, reference-checked, COPied into a temp staging table; rejects are
-   COPied into ``raw.quarantine``.
-   Within-file repeats are recognised in Python while streaming (see :mod:`clean`).
-3. Under a short global lock, the staged first occurrences are inserted with
-   ``ON CONFLICT (event_id) DO NOTHING``; only if some were skipped (loaded by an earlier
-   file) are those compared with the loaded events (duplicate / conflict).
+   batches: validated, reference-checked, de-duplicated within the file (Python, see
+   :mod:`clean`), COPied into a temp staging table and inserted into ``raw.events`` with
+   ``ON CONFLICT (event_id) DO NOTHING`` (a writer thread does batch *n* while batch *n+1*
+   is validated); rejects are COPied into ``raw.quarantine``.
+3. The inserts run under a global advisory lock held until commit. Only if some staged
+   lines were skipped (event_id loaded by an earlier file) or repeated with other bytes
+   are those compared with the loaded events (duplicate / conflict).
 4. Commit. A crash anywhere before leaves no trace; a poison object rolls back to a
    savepoint and is recorded as one quarantine row instead.
 """

@@ -68,10 +68,14 @@ def test_transform_renders_one_build_task_per_vault_model(
     }
     tasks = rendered["tasks"]
     assert set(tasks) == {f"vault.{m}_model_build" for m in models}
-    # The graph follows the data: staging -> hub -> satellite -> PIT.
+    # The graph follows the data: staging -> hub and satellites (in parallel) -> PIT.
     assert "vault.stg_events__user_registered_model_build" in tasks["vault.hub_user_model_build"]
-    assert "vault.hub_user_model_build" in tasks["vault.sat_user_profile_model_build"]
-    assert "vault.sat_user_profile_model_build" in tasks["vault.pit_user_model_build"]
+    assert tasks["vault.sat_user_profile_model_build"] == [
+        "vault.stg_events__user_profile_updated_model_build"
+    ]
+    assert {"vault.hub_user_model_build", "vault.sat_user_profile_model_build"} <= set(
+        tasks["vault.pit_user_model_build"]
+    )
     # Scheduled on the Asset the ingestion DAG publishes.
     assert "socialpulse_raw_events" in rendered["schedule"]
 

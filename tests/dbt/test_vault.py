@@ -178,7 +178,7 @@ def test_late_files_land_at_their_own_time(vault_world: VaultWorld) -> None:
             "GROUP BY 1",
             ([f"%{m}%" for m in vault_world.late_minutes],),
         ).fetchall()
-    late_types = dict(late)
+    late_types: dict[str, int] = dict(late)
     assert sum(late_types.values()) > 100
 
     vault_world.dbt("run")

@@ -42,7 +42,7 @@ class GraphWorld:
         assert self.config.dsn is not None
         with psycopg.connect(self.config.dsn) as conn:
             return conn.execute(
-                statement.format(g=self.config.results_schema),  # type: ignore[arg-type]
+                statement.format(g=self.config.results_schema),
                 params,
             ).fetchall()
 
