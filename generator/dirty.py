@@ -20,12 +20,13 @@ import random
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from functools import cache
+from typing import Any, Literal, get_args, get_origin
 
 from pydantic import ValidationError
 
 from generator.writer import encode
-from socialpulse.contracts import validate_line
+from socialpulse.contracts import EVENT_TYPES, validate_line
 
 
 class DefectClass(StrEnum):
@@ -126,6 +127,20 @@ def _is_valid(line: bytes, now: datetime) -> bool:
     return True
 
 
+def _is_enum(annotation: Any) -> bool:
+    """True for ``Literal[...]`` and ``Literal[...] | None`` annotations."""
+    if get_origin(annotation) is Literal:
+        return True
+    return any(get_origin(arg) is Literal for arg in get_args(annotation))
+
+
+@cache
+def _enum_fields(event_type: str) -> tuple[str, ...]:
+    """Payload fields of ``event_type`` whose type is an enum (a ``Literal``)."""
+    model = EVENT_TYPES[event_type][0]
+    return tuple(name for name, f in model.model_fields.items() if _is_enum(f.annotation))
+
+
 def _mutations(
     event: dict[str, Any], defect: DefectClass, rng: random.Random
 ) -> list[dict[str, Any]]:
@@ -157,7 +172,9 @@ def _mutations(
     elif defect is DefectClass.FUTURE_TIMESTAMP:
         out.append({**event, "occurred_at": "2099" + event["occurred_at"][4:]})
     elif defect is DefectClass.UNKNOWN_ENUM:
-        out += [with_payload(k, "unknown_value") for k in strs]
+        # Only real enum fields: a broken e-mail or date would be a different defect.
+        enums = [k for k in _enum_fields(event["event_type"]) if isinstance(payload.get(k), str)]
+        out += [with_payload(k, "unknown_value") for k in enums]
         out.append({**event, "entity_type": "unknown_entity"})
     return out
 
@@ -188,6 +205,8 @@ class Injector:
             text = encode([{**event, "event_id": new_id}])[0]
             return text[: rng.randrange(len(text) // 3, len(text) - 1)], new_id, "truncated line"
         if defect is DefectClass.UNKNOWN_REFERENCE:
+            if event["event_type"] == "user_registered":
+                return None  # a new id here is a valid new user, not a dangling reference
             model_fields = [k for k in ("user_id", "author_id", "follower_id", "donor_id",
                                         "reporter_id", "subscriber_id", "viewer_id")
                             if k in event["payload"]]  # fmt: skip
