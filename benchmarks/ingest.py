@@ -112,7 +112,12 @@ def load_child(prefix: str) -> None:
               ("read", "validate", "clean", "load")}  # fmt: skip
     read = sum(r.counts.rows_read for r in results)
     py_cpu = r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime
-    peak = r1.ru_maxrss / 1024
+    # VmHWM, not ru_maxrss: Linux keeps ru_maxrss across fork + exec, so it would report
+    # the parent's peak (the generator's world) instead of the loader's.
+    hwm = [
+        ln for ln in Path("/proc/self/status").read_text().splitlines() if ln.startswith("VmHWM")
+    ]
+    peak = int(hwm[0].split()[1]) / 1024 if hwm else r1.ru_maxrss / 1024
     print(json.dumps({"objects": len(results), "rows": read, "seconds": dt, "stages": stages,
                       "peak_rss_mb": peak, "python_cpu_s": py_cpu,
                       "postgres_cpu_s": sum(backend.values()),

@@ -107,3 +107,20 @@ def ingest_prefix(
     with psycopg.connect(dsn, autocommit=True) as conn:
         readmit(conn)
     return len(results)
+
+
+def remove_prefix(prefix: str, *, settings: Settings | None = None) -> int:
+    """Delete every object under ``prefix`` in the project bucket (test/benchmark cleanup)."""
+    from minio.deleteobjects import DeleteObject
+
+    from generator.writer import minio_client
+
+    s = settings or get_settings()
+    client = minio_client(s)
+    names = [
+        o.object_name for o in client.list_objects(s.minio_bucket, prefix=prefix, recursive=True)
+    ]
+    errors = list(client.remove_objects(s.minio_bucket, [DeleteObject(n) for n in names]))
+    if errors:
+        raise RuntimeError(f"could not delete {len(errors)} object(s) under {prefix}: {errors[:3]}")
+    return len(names)

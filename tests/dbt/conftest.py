@@ -9,7 +9,7 @@ neither the warehouse nor ``dbt_project/target`` (Airflow's manifest) is touched
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -21,7 +21,12 @@ import pytest
 
 from socialpulse.settings import Settings
 from socialpulse.transform.project import run_dbt
-from socialpulse.transform.world import LoadedWorld, ensure_database, generate_and_ingest
+from socialpulse.transform.world import (
+    LoadedWorld,
+    ensure_database,
+    generate_and_ingest,
+    remove_prefix,
+)
 
 TEST_DB = "socialpulse_dbt_test"
 USERS = 300
@@ -68,7 +73,7 @@ def vault_world(
     started_service: Callable[[str], Any],
     settings: Settings,
     tmp_path_factory: pytest.TempPathFactory,
-) -> VaultWorld:
+) -> Iterator[VaultWorld]:
     started_service("postgres")
     started_service("minio")
     dsn = ensure_database(TEST_DB, settings, fresh=True)
@@ -86,4 +91,5 @@ def vault_world(
     target_path = tmp_path_factory.mktemp("dbt_target")
     env = {"POSTGRES_DB": TEST_DB}
     build = run_dbt(["build", "--full-refresh"], env=env, target_path=target_path, check=False)
-    return VaultWorld(dsn, world, target_path, late, build, env)
+    yield VaultWorld(dsn, world, target_path, late, build, env)
+    remove_prefix(world.prefix, settings=settings)
