@@ -301,3 +301,40 @@ def test_two_concurrent_loaders_never_double_load(
     assert totals["files"] == len(objs)
     assert totals["rows_loaded"] == world.stats.events
     assert _raw_state(clean_raw, world)["events"] == [(world.stats.events, world.stats.events)]
+
+
+@pytest.mark.parametrize("bad_text", ["nul \x00 inside", "lone surrogate \ud800"])
+def test_text_postgres_cannot_store_is_quarantined_and_the_file_still_loads(
+    make_world: Callable[..., World],
+    ingest: Callable[..., list[FileResult]],
+    clean_raw: str,
+    minio: Any,
+    bad_text: str,
+) -> None:
+    world = make_world(f"unstorable-{uuid.uuid4().hex[:6]}", minutes=3)
+    key = list_objects(minio, world.bucket, world.prefix)[-1].key
+    resp = minio.get_object(world.bucket, key)
+    lines = gzip.decompress(resp.read()).splitlines()
+    resp.close()
+    resp.release_conn()
+    poisoned = next(
+        doc
+        for doc in map(json.loads, lines)
+        if any(isinstance(v, str) for v in doc["payload"].values())
+    )
+    field = next(k for k, v in poisoned["payload"].items() if isinstance(v, str))
+    poisoned = {**poisoned, "event_id": str(uuid.uuid4())}
+    poisoned["payload"] = {**poisoned["payload"], field: bad_text}
+    body = gzip.compress(b"\n".join([*lines, json.dumps(poisoned).encode()]) + b"\n")
+    minio.put_object(world.bucket, key, io.BytesIO(body), len(body))
+
+    results = {r.key: r for r in ingest(world)}
+
+    assert results[key].outcome == "loaded"
+    assert results[key].counts.rows_loaded == len(lines)
+    assert results[key].counts.rows_rejected == 1
+    with psycopg.connect(clean_raw) as conn:
+        reasons = conn.execute(
+            "SELECT reason, event_id::text FROM raw.quarantine WHERE object_key = %s", (key,)
+        ).fetchall()
+    assert reasons == [(Reason.INVALID_VALUE.value, poisoned["event_id"])]
