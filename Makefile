@@ -6,13 +6,20 @@ export PATH := $(HOME)/.local/bin:$(PATH)
 SP := .venv/bin/socialpulse
 PY := .venv/bin/python
 
-.PHONY: help setup stack-up stack-down stack-status lint test demo bench
+.PHONY: help setup stack-up stack-down stack-status lint test demo bench docs
+MANIFEST := dbt_project/target/manifest.json
+DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o -type f \( -name '*.sql' -o -name '*.yml' \) -print)
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
 setup: ## uv + locked Python env + .env + every native service installed (cached, idempotent)
 	@bash infra/scripts/bootstrap.sh
+	@$(MAKE) --no-print-directory $(MANIFEST)
+
+# The dbt manifest Cosmos renders the transform DAG from; rebuilt only when the project changes.
+$(MANIFEST): $(DBT_SOURCES)
+	$(PY) -m socialpulse.transform.manifest
 
 stack-up: setup ## start every service natively and wait until healthy
 	$(SP) stack up
@@ -23,11 +30,12 @@ stack-down: ## stop every native service
 stack-status: ## one row per service: version, URL, health, pid
 	$(SP) stack status
 
-lint: setup ## ruff format + ruff lint (Airflow rules) + mypy + compose schema
+lint: setup ## ruff format + ruff lint (Airflow rules) + mypy + compose schema + sqlfluff
 	.venv/bin/ruff format --check .
 	.venv/bin/ruff check .
 	.venv/bin/mypy
 	.venv/bin/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
+	.venv/bin/sqlfluff lint dbt_project
 
 test: setup ## the whole test suite against the real stack (starts what it needs)
 	@set +e; .venv/bin/pytest; rc=$$?; \
@@ -36,6 +44,10 @@ test: setup ## the whole test suite against the real stack (starts what it needs
 
 demo: setup ## start the stack and run the main job end to end
 	$(SP) demo
+
+docs: setup ## generate the dbt docs site and serve it on http://127.0.0.1:8081
+	$(SP) stack up postgres
+	$(PY) -m socialpulse.transform.docs serve --port 8081
 
 bench: setup ## run every benchmark under benchmarks/ and print its figures
 	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done

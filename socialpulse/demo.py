@@ -38,10 +38,46 @@ def run_ingestion(settings: Settings) -> None:
     run_ingestion_demo(settings)
 
 
+def build_vault(settings: Settings) -> None:
+    from socialpulse.transform.vault import build_vault as dbt_build_vault
+
+    summary = dbt_build_vault(settings)
+    typer.echo(
+        f"  dbt build in {summary.seconds:.0f}s: {summary.count('raw_vault.hub_')} hubs, "
+        f"{summary.count('raw_vault.link_')} links, "
+        f"{summary.count('raw_vault.sat_') + summary.count('raw_vault.eff_sat_')} satellites, "
+        f"{summary.count('business_vault.')} business vault tables"
+    )
+    for table in (
+        "raw_vault.hub_user",
+        "raw_vault.link_friendship",
+        "business_vault.current_relationships",
+    ):
+        typer.echo(f"  {table:<40} {summary.rows.get(table, 0):>10,}")
+
+
+def sync_graph(settings: Settings) -> None:
+    from neo4j_jobs.run import sync_and_rank
+
+    result = sync_and_rank(settings)
+    shown = (
+        "users",
+        "friendships",
+        "follows",
+        "memberships",
+        "pagerank_iterations",
+        "total_seconds",
+    )
+    typer.echo("  " + ", ".join(f"{k}={result[k]}" for k in shown if k in result))
+    typer.echo(f"  friendship depth (BFS level -> pairs): {result.get('depth_distribution')}")
+
+
 STEPS: list[tuple[str, Callable[[Settings], None]]] = [
     ("start the native stack", start_stack),
     ("run DAG stack_healthcheck through the Airflow REST API", run_healthcheck_dag),
     ("generate 30 dirty minutes and run DAG ingest_events", run_ingestion),
+    ("build staging + Data Vault with dbt", build_vault),
+    ("sync the social graph into Neo4j, PageRank + friendship depth", sync_graph),
 ]
 
 

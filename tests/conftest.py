@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
+from alert_doubles import mailbox, telegram  # noqa: F401  (fixtures shared by all tests)
 
 from infra.stack.base import NativeService
 from infra.stack.registry import service

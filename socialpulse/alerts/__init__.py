@@ -11,7 +11,13 @@ A notifier that cannot deliver logs an ERROR and returns: alerting never fails a
 from __future__ import annotations
 
 from socialpulse.alerts.config import AlertSettings, get_alert_settings
-from socialpulse.alerts.notifiers import Details, EmailNotifier, TelegramNotifier, callbacks
+from socialpulse.alerts.notifiers import (
+    Details,
+    EmailNotifier,
+    TelegramNotifier,
+    callbacks,
+    retry_callbacks,
+)
 
 __all__ = [
     "AlertSettings",
@@ -20,4 +26,5 @@ __all__ = [
     "TelegramNotifier",
     "callbacks",
     "get_alert_settings",
+    "retry_callbacks",
 ]

@@ -122,3 +122,14 @@ def callbacks(
         target.append(TelegramNotifier(status, settings, details))
         target.append(EmailNotifier(status, settings, details))
     return out
+
+
+def retry_callbacks(
+    settings: AlertSettings | None = None, details: Details | None = None
+) -> list[BaseNotifier]:
+    """``on_retry_callback`` notifiers: a task whose dependency is down says so at once,
+    not only after its last retry."""
+    return [
+        TelegramNotifier("retrying", settings, details),
+        EmailNotifier("retrying", settings, details),
+    ]

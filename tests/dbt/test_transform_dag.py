@@ -67,7 +67,11 @@ def test_transform_renders_one_build_task_per_vault_model(
         and n["original_file_path"].split("/")[1] in ("staging", "raw_vault", "business_vault")
     }
     tasks = rendered["tasks"]
-    assert set(tasks) == {f"vault.{m}_model_build" for m in models}
+    vault_tasks = {f"vault.{m}_model_build" for m in models}
+    assert set(tasks) == vault_tasks | {"graph_sync_and_rank"}
+    # The graph sidecar waits for the whole vault (it reads hubs and effectivity satellites).
+    assert "vault.pit_user_model_build" in tasks["graph_sync_and_rank"]
+    assert set(tasks["graph_sync_and_rank"]) <= vault_tasks
     # The graph follows the data: staging -> hub and satellites (in parallel) -> PIT.
     assert "vault.stg_events__user_registered_model_build" in tasks["vault.hub_user_model_build"]
     assert tasks["vault.sat_user_profile_model_build"] == [
