@@ -18,8 +18,11 @@ Result = tuple[list[str], list[tuple[Any, ...]]]
 
 def query_postgres(settings: Settings, sql: str, database: str | None = None) -> Result:
     with (
+        # autocommit, like psql: each statement stands alone (CREATE DATABASE needs it).
         psycopg.connect(
-            settings.postgres_dsn(database or settings.postgres_db), connect_timeout=5
+            settings.postgres_dsn(database or settings.postgres_db),
+            connect_timeout=5,
+            autocommit=True,
         ) as conn,
         conn.cursor() as cur,
     ):

@@ -42,7 +42,11 @@ def manifest() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def rendered(manifest: dict[str, Any], settings: Settings) -> dict[str, Any]:
+def rendered(
+    manifest: dict[str, Any], settings: Settings, started_service: Callable[[str], Any]
+) -> dict[str, Any]:
+    # DagBag reads the `dag` table: the metadata DB must be migrated (the standalone does it).
+    started_service("airflow")
     env = {**os.environ, **airflow_env(settings)}
     proc = subprocess.run(
         [sys.executable, "-c", _DUMP_DAG],
