@@ -68,13 +68,19 @@ class AirflowApi:
                     raise
                 time.sleep(2)
 
-    def unpause(self, dag_id: str) -> None:
+    def set_paused(self, dag_id: str, paused: bool) -> None:
         self._call(
             "PATCH",
             f"/dags/{dag_id}",
             params={"update_mask": "is_paused"},
-            json={"is_paused": False},
+            json={"is_paused": paused},
         )
+
+    def unpause(self, dag_id: str) -> None:
+        self.set_paused(dag_id, False)
+
+    def is_paused(self, dag_id: str) -> bool:
+        return bool(self._call("GET", f"/dags/{dag_id}")["is_paused"])
 
     def trigger(self, dag_id: str, conf: dict[str, Any] | None = None) -> str:
         body = {"logical_date": None, "conf": conf or {}}

@@ -13,6 +13,7 @@ from typing import Any
 
 import psycopg
 import pytest
+from airflow_helpers import scheduler_kept_off
 from alert_doubles import Mailbox, alert_env
 from ingest_world import World
 
@@ -25,14 +26,15 @@ pytestmark = [pytest.mark.stack, pytest.mark.slow]
 
 def _dags_test(settings: Settings, extra_env: dict[str, str]) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, **airflow_env(settings), **extra_env}
-    return subprocess.run(
-        [str(AIRFLOW_BIN), "dags", "test", "ingest_events"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    with scheduler_kept_off(settings, "ingest_events"):
+        return subprocess.run(
+            [str(AIRFLOW_BIN), "dags", "test", "ingest_events"],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
 
 
 def test_dag_run_loads_the_world_and_alerts_success(

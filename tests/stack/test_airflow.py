@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 
 import psycopg
 import pytest
+from airflow_helpers import scheduler_kept_off
 from pydantic import SecretStr
 
 from infra.stack.base import NativeService
@@ -41,13 +42,23 @@ def test_dags_test_runs_the_healthcheck_in_one_process(
     whole_stack: None, settings: Settings
 ) -> None:
     logical_date = datetime.now(UTC).replace(microsecond=0).isoformat()
-    proc = subprocess.run(
-        [sys.executable, "-m", "socialpulse.cli", "airflow", "dags", "test", DAG_ID, logical_date],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    with scheduler_kept_off(settings, DAG_ID):
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "socialpulse.cli",
+                "airflow",
+                "dags",
+                "test",
+                DAG_ID,
+                logical_date,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     with psycopg.connect(settings.postgres_dsn(settings.airflow_db)) as conn:
         row = conn.execute(
