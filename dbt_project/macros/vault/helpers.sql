@@ -54,3 +54,26 @@
         {% endif -%}
     {%- endfor -%}
 {%- endmacro %}
+
+
+{#- CTEs `unioned` (every source_<n> CTE) and `ranked` (key_rank = 1 on the first sighting of
+    each key, by load time then record source): shared by hubs and links. -#}
+{% macro vault_first_seen_ctes(sources, src_pk, src_ldts, src_source) -%}
+unioned as (
+    {%- for entry in sources %}
+    select * from source_{{ loop.index }}
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+    {%- endfor %}
+),
+
+ranked as (
+    select
+        *,
+        row_number() over (
+            partition by {{ src_pk }} order by {{ src_ldts }}, {{ src_source }}
+        ) as key_rank
+    from unioned
+),
+{%- endmacro %}

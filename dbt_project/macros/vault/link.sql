@@ -39,23 +39,7 @@ source_{{ loop.index }} as (
 ),
 
 {% endfor -%}
-unioned as (
-    {%- for entry in sources %}
-    select * from source_{{ loop.index }}
-    {%- if not loop.last %}
-    union all
-    {%- endif %}
-    {%- endfor %}
-),
-
-ranked as (
-    select
-        *,
-        row_number() over (
-            partition by {{ src_pk }} order by {{ src_ldts }}, {{ src_source }}
-        ) as key_rank
-    from unioned
-),
+{{ vault_first_seen_ctes(sources, src_pk, src_ldts, src_source) }}
 
 final as (
     select
