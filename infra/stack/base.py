@@ -107,6 +107,19 @@ class NativeService(ABC):
             version = "not installed"
         return ServiceStatus(self.name, version, self.url, healthy, self.pid())
 
+    def refuse_taken_ports(self, host: str, ports: Mapping[str, int]) -> None:
+        """Before a start: fail clearly if another program holds one of our ports.
+
+        ``ports`` maps each setting's variable name to its port, so the message says what
+        to change.
+        """
+        for variable, port in ports.items():
+            if port_open(host, port):
+                raise StackError(
+                    f"{host}:{port} is taken by another program (not a healthy SocialPulse "
+                    f"{self.name}); stop it or set {variable} in .env"
+                )
+
     def spawn(
         self,
         argv: Sequence[str | os.PathLike[str]],

@@ -108,12 +108,13 @@ class ClickHouseService(NativeService):
                 )
             self.wait_healthy()  # our process is still starting up
             return
-        for port in (s.clickhouse_http_port, s.clickhouse_tcp_port):
-            if port_open(s.clickhouse_host, port):
-                raise StackError(
-                    f"port {s.clickhouse_host}:{port} is taken by another process (not a healthy "
-                    "SocialPulse ClickHouse); free it or change CLICKHOUSE_*_PORT in .env"
-                )
+        self.refuse_taken_ports(
+            s.clickhouse_host,
+            {
+                "CLICKHOUSE_HTTP_PORT": s.clickhouse_http_port,
+                "CLICKHOUSE_TCP_PORT": s.clickhouse_tcp_port,
+            },
+        )
         self.install()
         self.render_config()
         self.db_dir.mkdir(parents=True, exist_ok=True)

@@ -26,7 +26,7 @@ import httpx
 from minio import Minio
 from minio.error import S3Error
 
-from infra.stack.base import NativeService, StackError, port_open, run
+from infra.stack.base import NativeService, StackError, run
 from socialpulse.settings import Settings
 
 MINIO_MODULE = "github.com/minio/minio"
@@ -143,12 +143,10 @@ class MinioService(NativeService):
             return
         s = self.settings
         if self.pid() is None:
-            for port in (s.minio_port, s.minio_console_port):
-                if port_open(s.minio_host, port):
-                    raise StackError(
-                        f"{s.minio_host}:{port} is taken by another program and MinIO does not "
-                        "answer there; stop it or set MINIO_PORT/MINIO_CONSOLE_PORT in .env"
-                    )
+            self.refuse_taken_ports(
+                s.minio_host,
+                {"MINIO_PORT": s.minio_port, "MINIO_CONSOLE_PORT": s.minio_console_port},
+            )
             self._check_credentials()
             self.install()
             self.data_dir.mkdir(parents=True, exist_ok=True)

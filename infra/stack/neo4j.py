@@ -349,13 +349,10 @@ class Neo4jService(NativeService):
                 "for (ports or paths changed); stop it first: `socialpulse stack down neo4j`"
             )
         if self.pid() is None:
-            for port in (s.neo4j_bolt_port, s.neo4j_http_port):
-                if port_open(s.neo4j_host, port):
-                    raise StackError(
-                        f"{s.neo4j_host}:{port} is taken by another program and Neo4j does not "
-                        "answer there with the configured credentials; stop it or set "
-                        "NEO4J_BOLT_PORT/NEO4J_HTTP_PORT in .env"
-                    )
+            self.refuse_taken_ports(
+                s.neo4j_host,
+                {"NEO4J_BOLT_PORT": s.neo4j_bolt_port, "NEO4J_HTTP_PORT": s.neo4j_http_port},
+            )
             self.install()
             java = java_home()
             if java is None:

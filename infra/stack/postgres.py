@@ -18,7 +18,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from infra.stack.base import NativeService, StackError, port_open, run
+from infra.stack.base import NativeService, StackError, run
 
 SYSTEM_USER = "socialpulse-pg"
 DEBIAN_PACKAGES = ("postgresql", "postgresql-contrib")
@@ -161,11 +161,9 @@ class PostgresService(NativeService):
         if self.pid() is not None and self._server_ready():
             self._ensure_databases()  # running, but a database is missing
             return
-        if port_open(self.settings.postgres_host, self.settings.postgres_port):
-            raise StackError(
-                f"port {self.settings.postgres_port} is taken by another server that does not "
-                "accept our credentials; stop it or set POSTGRES_PORT"
-            )
+        self.refuse_taken_ports(
+            self.settings.postgres_host, {"POSTGRES_PORT": self.settings.postgres_port}
+        )
         self.install()
         self._init_cluster()
         self.log_file.parent.mkdir(parents=True, exist_ok=True)

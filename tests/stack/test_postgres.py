@@ -10,7 +10,7 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from infra.stack.base import NativeService
+from infra.stack.base import NativeService, StackError, port_open
 from infra.stack.postgres import PostgresService
 from socialpulse.settings import Settings
 
@@ -84,3 +84,14 @@ def test_cluster_moves_out_of_a_private_home(settings: Settings, tmp_path: Path)
         assert svc.cluster_root == open_home / ".state" / "postgres"
     finally:
         open_home.rmdir()
+
+
+def test_start_refuses_a_port_held_by_another_program(
+    started_service: Callable[[str], NativeService], settings: Settings
+) -> None:
+    # Point a second cluster at MinIO's S3 port (never a PostgreSQL that knows our password).
+    started_service("minio")
+    assert port_open(settings.minio_host, settings.minio_port)
+    elsewhere = PostgresService(settings.model_copy(update={"postgres_port": settings.minio_port}))
+    with pytest.raises(StackError, match=f"{settings.minio_port} is taken.*POSTGRES_PORT"):
+        elsewhere.start()
