@@ -286,16 +286,7 @@ class Injector:
         # Late objects that are due now.
         due_now = [h for h in self.state.held if h[0] <= minute_index]
         self.state.held = [h for h in self.state.held if h[0] > minute_index]
-        for _, covered, late_lines, classes in due_now:
-            late_key = self._late_key(covered)
-            late_defects = [
-                Defect(late_key, n, cls, json.loads(text)["event_id"],
-                       "held back from " + object_key(covered))
-                for n, (text, cls) in enumerate(zip(late_lines, classes, strict=True), start=1)
-            ]  # fmt: skip
-            out.append(
-                OutObject(late_key, covered, join_lines(late_lines), len(late_lines), late_defects)
-            )
+        out += [self._held_object(covered, held, classes) for _, covered, held, classes in due_now]
         # An empty object, and a non-UTF-8 object, for the previous minute.
         previous = self.state.previous
         if previous is not None and rng.random() < FILE_DEFECT_FACTOR * self.rate / 2:
@@ -322,18 +313,23 @@ class Injector:
 
     def flush_held(self) -> list[OutObject]:
         """Deliver every held-back event now (end of a backfill: nothing valid is lost)."""
-        from generator.writer import join_lines, object_key
-
-        out = []
-        for _, covered, late_lines, classes in self.state.held:
-            late_key = self._late_key(covered)
-            defects = [
-                Defect(late_key, n, cls, json.loads(text)["event_id"],
-                       "held back from " + object_key(covered))
-                for n, (text, cls) in enumerate(zip(late_lines, classes, strict=True), start=1)
-            ]  # fmt: skip
-            out.append(
-                OutObject(late_key, covered, join_lines(late_lines), len(late_lines), defects)
-            )
+        out = [
+            self._held_object(covered, held, classes)
+            for _, covered, held, classes in self.state.held
+        ]
         self.state.held = []
         return out
+
+    def _held_object(
+        self, covered: datetime, lines: list[bytes], classes: list[DefectClass]
+    ) -> OutObject:
+        """The late object delivering ``lines`` held back from minute ``covered``."""
+        from generator.writer import join_lines, object_key
+
+        late_key = self._late_key(covered)
+        defects = [
+            Defect(late_key, n, cls, json.loads(text)["event_id"],
+                   "held back from " + object_key(covered))
+            for n, (text, cls) in enumerate(zip(lines, classes, strict=True), start=1)
+        ]  # fmt: skip
+        return OutObject(late_key, covered, join_lines(lines), len(lines), defects)
