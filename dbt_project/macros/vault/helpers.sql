@@ -77,3 +77,18 @@ ranked as (
     from unioned
 ),
 {%- endmacro %}
+
+
+{#- The FROM/WHERE of a hub or link: first sightings from `ranked` whose key the table does
+    not hold yet (insert-only, so a key is loaded once). -#}
+{% macro vault_first_seen_new_keys(src_pk) -%}
+from ranked
+    where
+        ranked.key_rank = 1
+        {%- if is_incremental() %}
+        and not exists (
+            select 1 from {{ this }} as existing
+            where existing.{{ src_pk }} = ranked.{{ src_pk }}
+        )
+        {%- endif %}
+{%- endmacro %}

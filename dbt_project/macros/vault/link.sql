@@ -52,15 +52,7 @@ final as (
         {%- endfor %}
         ranked.{{ src_ldts }} as load_ts,
         ranked.{{ src_source }} as record_source
-    from ranked
-    where
-        ranked.key_rank = 1
-        {%- if is_incremental() %}
-        and not exists (
-            select 1 from {{ this }} as existing
-            where existing.{{ src_pk }} = ranked.{{ src_pk }}
-        )
-        {%- endif %}
+    {{ vault_first_seen_new_keys(src_pk) }}
 )
 
 select * from final
