@@ -6,7 +6,7 @@ export PATH := $(HOME)/.local/bin:$(PATH)
 SP := .venv/bin/socialpulse
 PY := .venv/bin/python
 
-.PHONY: help setup stack-up stack-down stack-status lint test demo bench docs
+.PHONY: help setup stack-up stack-down stack-status lint test demo bench docs extracts
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o -type f \( -name '*.sql' -o -name '*.yml' \) -print)
 
@@ -46,8 +46,12 @@ demo: setup ## start the stack and run the main job end to end
 	$(SP) demo
 
 docs: setup ## generate the dbt docs site and serve it on http://127.0.0.1:8081
-	$(SP) stack up postgres
+	$(SP) stack up postgres clickhouse
 	$(PY) -m socialpulse.transform.docs serve --port 8081
 
 bench: setup ## run every benchmark under benchmarks/ and print its figures
 	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
+
+extracts: setup ## every ClickHouse mart as extracts/<mart>.hyper + .csv (Tableau), as the analyst
+	$(SP) stack up clickhouse
+	$(PY) -m socialpulse.tableau.extracts --out extracts --database marts

@@ -72,12 +72,31 @@ def sync_graph(settings: Settings) -> None:
     typer.echo(f"  friendship depth (BFS level -> pairs): {result.get('depth_distribution')}")
 
 
+def build_marts(settings: Settings) -> None:
+    from socialpulse.transform.marts import build_marts as dbt_build_marts
+    from socialpulse.transform.marts import centrality_snapshot, headline_numbers
+
+    snapshot = centrality_snapshot(settings)
+    seconds = dbt_build_marts(settings)
+    typer.echo(
+        f"  dbt build --target ch in {seconds:.0f}s (PageRank of graph run {snapshot.run_id})"
+    )
+    from infra.stack.clickhouse import ClickHouseService
+
+    client = ClickHouseService(settings).client(analyst=True)  # what Tableau sees
+    for title, rows in headline_numbers(client).items():
+        typer.echo(f"  {title}:")
+        for row in rows:
+            typer.echo("    " + " | ".join(str(value) for value in row))
+
+
 STEPS: list[tuple[str, Callable[[Settings], None]]] = [
     ("start the native stack", start_stack),
     ("run DAG stack_healthcheck through the Airflow REST API", run_healthcheck_dag),
     ("generate 30 dirty minutes and run DAG ingest_events", run_ingestion),
     ("build staging + Data Vault with dbt", build_vault),
     ("sync the social graph into Neo4j, PageRank + friendship depth", sync_graph),
+    ("build the ClickHouse marts and read them as the analyst", build_marts),
 ]
 
 

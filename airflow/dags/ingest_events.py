@@ -1,9 +1,11 @@
 """Every minute: new MinIO event files -> validated, de-duplicated rows in PostgreSQL ``raw``.
 
-migrate -> discover -> process_files -> reconcile -> publish (Asset for downstream DAGs).
-``process_files`` runs read -> validate -> clean -> load per object in one transaction with
-its manifest row (stage timings land in ``raw.ingest_manifest``); only object keys and
-counts travel through XCom. Logic lives in ``socialpulse.ingestion``; see docs/ingestion.md.
+migrate -> discover -> read -> validate -> clean -> load -> reconcile -> publish (Asset for
+downstream DAGs), and cleanup of the run's artefacts whatever happened. Event data moves
+between the stage tasks as run-scoped artefacts in MinIO (``_work/<run>/<stage>/``); only
+object keys and counts travel through XCom. ``load`` is the only task that writes ``raw``:
+each object in one transaction with its manifest row. Logic lives in
+``socialpulse.ingestion``; see docs/ingestion.md.
 """
 
 from __future__ import annotations
@@ -22,13 +24,18 @@ from socialpulse.ingestion import tasks
 ON_SUCCESS, ON_FAILURE = callbacks(details=tasks.run_counts)
 
 DEFAULT_ARGS: dict[str, Any] = {
-    # Transient failures (MinIO/PostgreSQL restarts) retry with growing waits; a file that
-    # failed stays pending (no manifest row), so a retry picks it up again.
+    # Transient failures (MinIO/PostgreSQL restarts) retry with growing waits; a retried
+    # stage reuses the per-object results it already wrote, and an object that failed
+    # stays pending (no manifest row), so the next run picks it up again.
     "retries": int(os.environ.get("INGEST_TASK_RETRIES", "3")),
     "retry_delay": timedelta(seconds=15),
     "retry_exponential_backoff": True,
     "max_retry_delay": timedelta(minutes=5),
 }
+
+
+def _run_id() -> str:
+    return str(get_current_context()["run_id"])
 
 
 @dag(
@@ -53,8 +60,20 @@ def ingest_events() -> None:
         return tasks.discover_objects()
 
     @task
-    def process_files(objects: list[dict[str, Any]]) -> dict[str, Any]:
-        return tasks.process_files(objects, get_current_context()["run_id"])
+    def read(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return tasks.read_files(objects, _run_id())
+
+    @task
+    def validate(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return tasks.validate_files(items, _run_id())
+
+    @task
+    def clean(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return tasks.clean_files(items, _run_id())
+
+    @task
+    def load(items: list[dict[str, Any]]) -> dict[str, Any]:
+        return tasks.load_files(items, _run_id())
 
     @task
     def reconcile() -> dict[str, int]:
@@ -64,12 +83,18 @@ def ingest_events() -> None:
     def publish(totals: dict[str, Any], readmitted: dict[str, int]) -> dict[str, Any]:
         return {**totals, **{f"readmitted_{k}": v for k, v in readmitted.items()}}
 
+    # Runs once load is done, whatever its state (also after a failed stage upstream).
+    @task(trigger_rule="all_done")
+    def cleanup() -> dict[str, int]:
+        return tasks.cleanup_work(_run_id())
+
     objects = discover()
     migrate() >> objects
-    totals = process_files(objects)
+    totals = load(clean(validate(read(objects))))
     readmitted = reconcile()
     totals >> readmitted
     publish(totals, readmitted)
+    totals >> cleanup()
 
 
 ingest_events()

@@ -1,12 +1,13 @@
-"""Raw events -> staging -> Data Vault (raw vault, business vault) -> graph sidecar.
+"""Raw events -> staging -> Data Vault -> graph sidecar -> ClickHouse marts.
 
-Runs whenever ``ingest_events`` publishes new raw events (its Asset). Cosmos renders the
-``vault`` task group, one task per dbt model, from the dbt manifest
-(``python -m socialpulse.transform.manifest``); its configuration lives in
-``socialpulse.transform.cosmos_config``. ``graph_sync_and_rank`` (not dbt: a plain task)
-then syncs the social graph into Neo4j and writes PageRank and friendship depth to the
-``graph`` schema. The ClickHouse marts come after it with trigger rule ``all_done``, so they
-refresh with the last known centrality when Neo4j is down (docs/graph.md).
+Runs whenever ``ingest_events`` publishes new raw events (its Asset). Cosmos renders two
+task groups from the dbt manifest (``python -m socialpulse.transform.manifest``), one task
+per dbt model: ``vault`` (Postgres) and ``marts`` (ClickHouse); their configuration lives
+in ``socialpulse.transform.cosmos_config``. Between them, ``graph_sync_and_rank`` syncs the
+social graph into Neo4j and writes PageRank and friendship depth to the ``graph`` schema.
+``centrality_snapshot`` runs whatever the graph task did (trigger rule ``all_done``), so
+when Neo4j is down the marts still refresh, with the last known centrality; the marts do
+need the vault to have succeeded (docs/graph.md, docs/marts.md).
 """
 
 from __future__ import annotations
@@ -14,16 +15,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import dag, task
+from airflow.sdk import TriggerRule, dag, task
 from cosmos import DbtTaskGroup
 
 from socialpulse.alerts import callbacks, retry_callbacks
 from socialpulse.ingestion.tasks import RAW_EVENTS_ASSET
 from socialpulse.transform.cosmos_config import (
+    CH_PROFILE_CONFIG,
     EXECUTION_CONFIG,
+    MARTS_RENDER_CONFIG,
+    OPERATOR_ARGS,
     PG_PROFILE_CONFIG,
     PROJECT_CONFIG,
-    VAULT_OPERATOR_ARGS,
     VAULT_RENDER_CONFIG,
 )
 
@@ -56,15 +59,32 @@ def transform() -> None:
 
         return sync_and_rank()
 
+    @task(trigger_rule=TriggerRule.ALL_DONE)
+    def centrality_snapshot() -> dict[str, str | None]:
+        from socialpulse.transform.marts import centrality_snapshot
+
+        snapshot = centrality_snapshot()
+        return {"run_id": snapshot.run_id, "run_ts": snapshot.run_ts}
+
     vault = DbtTaskGroup(
         group_id="vault",
         project_config=PROJECT_CONFIG,
         profile_config=PG_PROFILE_CONFIG,
         execution_config=EXECUTION_CONFIG,
         render_config=VAULT_RENDER_CONFIG,
-        operator_args=VAULT_OPERATOR_ARGS,
+        operator_args=OPERATOR_ARGS,
     )
-    vault >> graph_sync_and_rank()
+    marts = DbtTaskGroup(
+        group_id="marts",
+        project_config=PROJECT_CONFIG,
+        profile_config=CH_PROFILE_CONFIG,
+        execution_config=EXECUTION_CONFIG,
+        render_config=MARTS_RENDER_CONFIG,
+        operator_args=OPERATOR_ARGS,
+    )
+    snapshot = centrality_snapshot()
+    vault >> graph_sync_and_rank() >> snapshot
+    [vault, snapshot] >> marts
 
 
 transform()

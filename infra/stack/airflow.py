@@ -69,6 +69,8 @@ def connections_env(settings: Settings) -> dict[str, str]:
             "port": s.clickhouse_http_port,
             "login": s.clickhouse_user,
             "password": s.clickhouse_password.get_secret_value(),
+            # Cosmos' ClickhouseUserPasswordProfileMapping claims generic connections by it.
+            "extra": {"clickhouse": "True"},
         },
         "socialpulse_neo4j": {
             "conn_type": "neo4j",

@@ -21,6 +21,7 @@ import string
 import subprocess
 import sys
 import tempfile
+import xml.sax.saxutils
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -225,6 +226,11 @@ class ClickHouseService(NativeService):
                 http_port=s.clickhouse_http_port,
                 tcp_port=s.clickhouse_tcp_port,
                 users_xml=users_xml,
+                pg_host=_xml_text(s.postgres_host),
+                pg_port=s.postgres_port,
+                pg_user=_xml_text(s.postgres_user),
+                pg_password=_xml_text(s.postgres_password.get_secret_value()),
+                pg_database=_xml_text(s.postgres_db),
             ),
         )
         _write_private(
@@ -291,6 +297,10 @@ def _write_private(path: Path, text: str) -> None:
     tmp.write_text(text)
     tmp.chmod(0o600)
     tmp.replace(path)
+
+
+def _xml_text(value: str) -> str:
+    return xml.sax.saxutils.escape(value)
 
 
 def _sha256(password: str) -> str:

@@ -1,26 +1,28 @@
-"""Clean: referential check of user ids, then de-duplication (in-file in Python, across files
-in PostgreSQL).
+"""Clean: referential check of user ids, then de-duplication, into COPY-ready rows.
 
-* References are checked per batch with one query (``= ANY``) for the ids not seen yet in
-  this file, plus the users registered earlier in the same file.
-* Within a file, :class:`FileDeduper` keeps ``event_id -> md5(line)`` of the first
-  occurrence of every event (O(lines) of small entries per file, never the lines): a
+* References are checked per batch with one query (``= ANY``) for the ids not looked up
+  yet in this run, plus the users registered earlier in the same object or by an earlier
+  object of the same run (those are checked again at load, see :class:`UserDirectory`).
+* Within an object, :class:`ObjectCleaner` keeps ``event_id -> md5(line)`` of the first
+  occurrence of every event (O(lines) of small entries per object, never the lines): a
   byte-identical repeat is a *duplicate* at once; a repeat with other bytes is staged as a
   ``repeat`` and compared with the loaded event in SQL (it may differ only in key order or
   whitespace).
-* Across files, the first occurrences are inserted with ``ON CONFLICT (event_id) DO
-  NOTHING``; only when something was skipped (or repeats were staged) does
-  :func:`classify_skipped` compare those lines with the events already loaded: the same
-  *normalised* event (same md5 of the line, or equal envelope columns and equal ``jsonb``
-  payload, so key order, whitespace and number spelling do not matter) is a *duplicate*,
-  anything else a *conflict* (quarantined). The first write wins.
+* Against events already loaded: one ``= ANY`` look-up per batch; an exact copy is a
+  duplicate (dropped), other bytes are staged as a ``repeat``.
+* Across objects of the same run (and against anything loaded between this stage and the
+  load), the first occurrences are inserted with ``ON CONFLICT (event_id) DO NOTHING``;
+  only when something was skipped (or repeats were staged) does :func:`classify_skipped`
+  compare those lines with the events already loaded: the same *normalised* event (same
+  md5 of the line, or equal envelope columns and equal ``jsonb`` payload, so key order,
+  whitespace and number spelling do not matter) is a *duplicate*, anything else a
+  *conflict* (quarantined). The first write wins.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from hashlib import md5
 from operator import attrgetter
 from typing import Any
 from uuid import UUID
@@ -30,16 +32,22 @@ import psycopg
 from socialpulse.contracts import EventEnvelope
 from socialpulse.ingestion.loader import copy_escape
 from socialpulse.ingestion.reasons import Reason
-from socialpulse.ingestion.validate import Accepted, Rejected
+from socialpulse.ingestion.validate import Rejected
 
 
 class UserDirectory:
-    """Which user ids exist, for one file: the warehouse's users + this file's registrations."""
+    """Which user ids exist, for one run: the warehouse's users + this run's registrations.
+
+    ``registered_here`` holds users registered by earlier objects of the *same run* (they
+    are not committed yet when a later object is cleaned); an object that relies on them
+    records them as ``needs_users`` and the load stage checks they were committed first.
+    """
 
     def __init__(self, conn: psycopg.Connection) -> None:
         self.conn = conn
-        self.known: set[int] = set()
+        self.known: set[int] = set()  # committed in raw.known_users
         self.looked_up: set[int] = set()
+        self.registered_here: set[int] = set()  # by earlier objects of this run
 
     def prefetch(self, ids: set[int]) -> None:
         """One round trip for every id of a batch not looked up yet."""
@@ -56,7 +64,7 @@ class UserDirectory:
 _USER_GETTERS: dict[type, Callable[[Any], Any]] = {}
 
 
-def _user_ids(event: EventEnvelope) -> list[int]:
+def user_ids(event: EventEnvelope) -> list[int]:
     """``event.user_ids()`` without its per-call generator (it runs for every line)."""
     cls = type(event)
     getter = _USER_GETTERS.get(cls)
@@ -75,72 +83,112 @@ def _user_ids(event: EventEnvelope) -> list[int]:
     return ids
 
 
-def check_references(
-    accepted: list[Accepted], users: UserDirectory
-) -> tuple[list[Accepted], list[Rejected]]:
-    """Reject events that reference users that never registered (in order within the file)."""
-    with_ids = [(item, _user_ids(item.event)) for item in accepted]
-    users.prefetch({uid for _, ids in with_ids for uid in ids})
-    known = users.known
-    ok: list[Accepted] = []
-    rejected: list[Rejected] = []
-    for item, ids in with_ids:
-        event = item.event
-        if event.event_type == "user_registered":
-            # The registration introduces its own user: it cannot reference itself as missing.
-            known.add(event.payload.user_id)  # type: ignore[attr-defined]
-        missing = [uid for uid in ids if uid not in known]
-        if missing:
-            missing = sorted(set(missing))
-            rejected.append(
-                Rejected(
-                    item.line_no,
-                    item.line,
-                    Reason.UNKNOWN_USER_REFERENCE,
-                    f"user id(s) {missing[:10]} never registered",
-                    str(event.event_id),
-                    missing,
-                )
-            )
-        else:
-            ok.append(item)
-    return ok, rejected
-
-
 @dataclass
-class FileDeduper:
-    """In-file de-duplication while streaming; turns accepted lines into COPY rows."""
+class ObjectCleaner:
+    """Cleans one object's validated lines, batch by batch, into COPY rows.
 
-    #: event_id -> md5 (hex) of the first occurrence's line.
-    seen: dict[UUID, str] = field(default_factory=dict)
-    first: int = 0  # first occurrences staged
-    repeats: int = 0  # repeats with other bytes, staged for the SQL comparison
-    duplicates: int = 0  # byte-identical repeats: counted, never staged
+    * references: every user id must be registered (warehouse, an earlier object of the
+      run, or earlier in this object); otherwise the line is rejected;
+    * within the object: ``event_id -> md5`` of each first occurrence; a byte-identical
+      repeat is a duplicate (dropped), a repeat with other bytes is staged as a *repeat*;
+    * against events already loaded: one ``= ANY`` look-up per batch; the same bytes
+      (md5) is a duplicate (dropped; loaded events never change), other bytes are staged
+      as a *repeat* for the load stage's normalised comparison.
+    """
 
-    def rows(self, accepted: list[Accepted]) -> list[bytes]:
-        """COPY rows ``line_no, event_id, event_hash, line, repeat`` for one batch."""
+    users: UserDirectory
+    #: event_id (16 bytes) -> md5 (hex) of the first occurrence's line.
+    seen: dict[bytes, str] = field(default_factory=dict)
+    registered_now: set[int] = field(default_factory=set)  # by this object
+    needs_users: set[int] = field(default_factory=set)  # registered by earlier objects
+    first: int = 0  # first occurrences staged for insert
+    repeats: int = 0  # staged for the SQL comparison only
+    duplicates: int = 0  # exact copies: counted, never staged
+
+    def batch(
+        self,
+        line_nos: list[int],
+        lines: list[bytes],
+        event_ids: list[bytes],
+        refs: list[list[int]],
+        registers: list[int | None],
+        digests: list[str],
+        rows: list[bytes],
+        occurred: list[str | None],
+    ) -> tuple[list[Any], list[Rejected]]:
+        """One validated batch -> (the columns of its ``COPY_SCHEMA`` row, rejected lines)."""
+        users = self.users
+        users.prefetch({uid for ids in refs for uid in ids})
+        known, here, now = users.known, users.registered_here, self.registered_now
+        loaded = self._loaded_hashes(event_ids)
         seen = self.seen
-        out: list[bytes] = []
-        for item in accepted:
-            event_id = item.event.event_id
-            digest = md5(item.line, usedforsecurity=False).hexdigest()
-            prev = seen.get(event_id)
+        new_rows: list[bytes] = []
+        firsts: tuple[list[Any], ...] = ([], [], [], [])  # line_no, event_id, digest, line
+        regs: tuple[list[Any], ...] = ([], [], [])  # user_id, event_id, occurred_at
+        repeats: list[bytes] = []
+        rejected: list[Rejected] = []
+        for line_no, line, eid, ids, reg, digest, row, at in zip(
+            line_nos, lines, event_ids, refs, registers, digests, rows, occurred, strict=True
+        ):
+            if reg is not None:
+                now.add(reg)  # a registration introduces its own user
+            missing = [uid for uid in ids if uid not in known and uid not in now]
+            if missing:
+                earlier = [uid for uid in missing if uid in here]
+                if len(earlier) < len(missing):
+                    bad = sorted(set(missing) - set(earlier))
+                    rejected.append(
+                        Rejected(line_no, line, Reason.UNKNOWN_USER_REFERENCE,
+                                 f"user id(s) {bad[:10]} never registered", str(UUID(bytes=eid)),
+                                 bad)
+                    )  # fmt: skip
+                    if reg is not None:
+                        now.discard(reg)
+                    continue
+                self.needs_users.update(earlier)
+            prev = seen.get(eid)
             if prev is None:
-                seen[event_id] = digest
-                self.first += 1
-                flag = b"f"
+                seen[eid] = digest
+                done = loaded.get(eid)
+                if done is None:  # the usual case: a new event
+                    self.first += 1
+                    new_rows.append(row)
+                    for col, value in zip(firsts, (line_no, eid, digest, line), strict=True):
+                        col.append(value)
+                    if reg is not None:
+                        for col, value in zip(regs, (reg, eid, at), strict=True):
+                            col.append(value)
+                    continue
+                if done == digest:
+                    self.duplicates += 1
+                    continue
             elif prev == digest:
                 self.duplicates += 1
                 continue
-            else:
-                self.repeats += 1
-                flag = b"t"
-            out.append(
-                b"%d\t%s\t%s\t%s\t%s\n"
-                % (item.line_no, event_id.hex.encode(), digest.encode(), copy_escape(item.line),
-                   flag)
-            )  # fmt: skip
-        return out
+            self.repeats += 1
+            repeats.append(
+                b"%d\t%s\t%s\t%s\tt\n"
+                % (line_no, eid.hex().encode(), digest.encode(), copy_escape(line))
+            )
+        out = [
+            [line_nos[0] if line_nos else 0],
+            [line_nos[-1] if line_nos else 0],
+            [b"\n".join(new_rows) + b"\n" if new_rows else b""],
+            *([col] for col in firsts),
+            [b"".join(repeats)],
+            *([col] for col in regs),
+        ]
+        return out, rejected
+
+    def _loaded_hashes(self, event_ids: list[bytes]) -> dict[bytes, str]:
+        """event_id -> event_hash of the batch's events that are already loaded."""
+        if not event_ids:
+            return {}
+        rows = self.users.conn.execute(
+            "SELECT event_id, event_hash FROM raw.events WHERE event_id = ANY(%s::uuid[])",
+            ([UUID(bytes=e) for e in event_ids],),
+        ).fetchall()
+        return {r[0].bytes: r[1] for r in rows}
 
 
 #: The same normalised event: same md5 of the line, or equal envelope and ``jsonb`` payload.

@@ -27,6 +27,14 @@ class IngestSettings(BaseSettings):
     max_files_per_run: int = Field(default=500, ge=1)
     #: Tolerated clock skew before an event counts as "from the future".
     future_skew_seconds: int = Field(default=300, ge=0)
+    #: Run-scoped artefacts of the stage tasks live under this prefix of the bucket.
+    work_prefix: str = "_work/"
+    #: Artefact folders of runs that died before their clean-up are swept after this.
+    work_ttl_hours: float = Field(default=6.0, gt=0)
+    #: Validation processes for a backlog (validation is CPU-bound).
+    workers: int = Field(default=2, ge=1)
+    #: Below this many lines in a run, validation stays in-process (workers cost ~1.5 s).
+    parallel_min_rows: int = Field(default=50_000, ge=0)
 
     def source_bucket(self, settings: Settings) -> str:
         return self.bucket or settings.minio_bucket

@@ -1,48 +1,58 @@
-"""Per object: read -> validate -> clean -> load, in one transaction with its manifest row.
+"""Load (the only stage that writes ``raw``) and the whole pipeline in one call.
 
 Exactly once, per object version (key + ETag):
 
 1. ``pg_advisory_xact_lock`` on the key: a second loader of the same object waits, then
    sees the manifest row the first one committed and skips it.
-2. The manifest row is inserted first (invisible until commit), then lines are streamed in
-   batches: validated, reference-checked, de-duplicated within the file (Python, see
-   :mod:`clean`), COPied into a temp staging table and inserted into ``raw.events`` with
-   ``ON CONFLICT (event_id) DO NOTHING`` (a writer thread does batch *n* while batch *n+1*
-   is validated); rejects are COPied into ``raw.quarantine``.
+2. The manifest row is inserted first (invisible until commit); the rejected lines of the
+   validate and clean stages are COPied into ``raw.quarantine``; the clean stage's batches
+   are COPied straight into ``raw.events`` (see :class:`_EventsWriter` for the rare batch
+   that meets an event loaded meanwhile); its users go into ``raw.known_users``.
 3. The inserts run under a global advisory lock held until commit. Only if some staged
-   lines were skipped (event_id loaded by an earlier file) or repeated with other bytes
-   are those compared with the loaded events (duplicate / conflict).
-4. Commit. A crash anywhere before leaves no trace; a poison object rolls back to a
-   savepoint and is recorded as one quarantine row instead.
+   lines were skipped (event_id loaded meanwhile by an earlier object) or repeats were
+   staged are those compared with the loaded events (duplicate / conflict).
+4. Commit. A crash anywhere before leaves no trace; a poison object (found by the read
+   stage) is recorded as one quarantine row with its manifest row instead.
+
+:func:`process_objects` runs read -> validate -> clean -> load -> clean-up in one process
+(tests, benchmark, demo world); the DAG runs the same functions as separate tasks.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import contextmanager, suppress
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 import psycopg
+import psycopg.errors
 
-from socialpulse.ingestion import clean, loader, manifest, quarantine, reader
+from socialpulse.ingestion import loader, manifest, quarantine, stages
 from socialpulse.ingestion.config import IngestSettings
+from socialpulse.ingestion.loader import copy_escape
 from socialpulse.ingestion.manifest import FileCounts
-from socialpulse.ingestion.reader import ObjectRef, PoisonObjectError
-from socialpulse.ingestion.validate import Rejected, validate_batch
+from socialpulse.ingestion.reader import ObjectRef
+from socialpulse.ingestion.reasons import Reason
+from socialpulse.ingestion.work import WorkArea
 
 log = logging.getLogger(__name__)
 
-#: Test hook: called after each batch is staged with (object key, batch number).
+#: Test hook: called after each batch is inserted with (object key, batch number).
 BatchHook = Callable[[str, int], None]
 
 
 class IngestError(RuntimeError):
     """Some objects could not be processed; they stay pending and the next try retries them."""
+
+
+class DependencyNotLoadedError(IngestError):
+    """An object relies on users registered by an earlier object of the run that did not
+    load (yet); the load stage cleans it again against the committed users only."""
 
 
 @dataclass
@@ -54,184 +64,214 @@ class FileResult:
     reason: str | None = None
 
 
-class _Timer:
-    """Accumulates milliseconds per stage into a FileCounts."""
-
-    def __init__(self, counts: FileCounts) -> None:
-        self.counts = counts
-
-    @contextmanager
-    def stage(self, name: str) -> Iterator[None]:
-        t0 = time.perf_counter()
-        try:
-            yield
-        finally:
-            ms = round((time.perf_counter() - t0) * 1000)
-            setattr(self.counts, f"{name}_ms", getattr(self.counts, f"{name}_ms") + ms)
+def _counts(item: dict[str, Any]) -> FileCounts:
+    by_reason = dict(item.get("rejected_by_reason", {}))
+    return FileCounts(
+        rows_read=item.get("rows_read", 0),
+        rows_rejected=sum(by_reason.values()),
+        rows_duplicate=item.get("duplicates", 0),
+        read_ms=item.get("read_ms", 0),
+        validate_ms=item.get("validate_ms", 0),
+        clean_ms=item.get("clean_ms", 0),
+        rejected_by_reason=by_reason,
+    )
 
 
-def _timed(iterator: Iterator[Any], timer: _Timer, name: str) -> Iterator[Any]:
-    """Charge the time spent producing each item (network + gunzip) to ``name``."""
-    while True:
-        with timer.stage(name):
-            try:
-                item = next(iterator)
-            except StopIteration:
-                return
-        yield item
+def _check_dependencies(conn: psycopg.Connection, area: WorkArea, item: dict[str, Any]) -> None:
+    """Users this object took from earlier objects of the run must be committed by now."""
+    full = area.get_result("clean", item["oid"]) or {}
+    needed = full.get("needs_users") or []
+    if not needed:
+        return
+    row = conn.execute(
+        "SELECT count(*) FROM unnest(%s::integer[]) u(id) "
+        "WHERE NOT EXISTS (SELECT 1 FROM raw.known_users k WHERE k.user_id = u.id)",
+        (needed,),
+    ).fetchone()
+    if row and row[0]:
+        raise DependencyNotLoadedError(
+            f"{item['key']}: {row[0]} user(s) registered by an earlier object of this run "
+            "are not loaded (that object failed)"
+        )
 
 
-class _BatchWriter:
-    """Writes one file's batches (COPY stage + quarantine, INSERT) on a background thread.
+_EVENTS_COLUMNS = (
+    "manifest_id, source_object, event_id, event_type, occurred_at, schema_version, actor_id, "
+    "entity_type, entity_id, payload, event_hash, source_line"
+)
 
-    PostgreSQL parses, indexes and writes batch *n* while Python validates batch *n + 1*:
-    on 2 cores the two halves of the work overlap. At most one batch is in flight, so memory
-    stays bounded by two batches. The connection is shared (psycopg serialises statements on
-    it); every statement still runs in the file's transaction.
+
+class _EventsWriter:
+    """Writes one object's cleaned batches inside its transaction.
+
+    The usual path is ONE ``COPY`` straight into ``raw.events`` per batch (no staging
+    table, no per-row conflict handling): the clean stage already dropped the events that
+    were loaded, and the global write lock keeps others out until commit. Only if a COPY
+    meets an event_id loaded in between (an earlier object of the same run, or another
+    loader) is that batch rolled back to its savepoint and loaded through the staging
+    table with ``INSERT ... ON CONFLICT DO NOTHING``; the skipped lines are classified at
+    the end like staged repeats.
     """
 
-    def __init__(
-        self, conn: psycopg.Connection, obj: ObjectRef, manifest_id: int, timer: _Timer
-    ) -> None:
-        self.conn, self.obj, self.manifest_id, self.timer = conn, obj, manifest_id, timer
-        self.pool = ThreadPoolExecutor(1, thread_name_prefix="ingest-writer")
-        self.pending: Future[None] | None = None
-        self.pending_batch = 0
-        self.inserted = 0
+    def __init__(self, conn: psycopg.Connection, manifest_id: int, key: str) -> None:
+        self.conn, self.manifest_id, self.key = conn, manifest_id, key
+        self.prefix = b"%d\t%s\t" % (manifest_id, copy_escape(key.encode()))
         self.locked = False
 
-    def _write(self, rows: list[bytes], rejected: list[Rejected], lines: tuple[int, int]) -> None:
+    def write(self, batch: dict[str, Any]) -> int:
+        """Stage the batch's repeats, insert its new events; returns events inserted."""
         conn = self.conn
-        with self.timer.stage("load"):
-            loader.stage(conn, rows)
-            quarantine.add_lines(conn, self.manifest_id, self.obj.key, rejected)
-            if rows:
-                if not self.locked:
-                    conn.execute("SELECT pg_advisory_xact_lock(%s)", (loader.EVENTS_WRITE_LOCK,))
-                    self.locked = True
-                self.inserted += loader.insert_new(conn, self.manifest_id, self.obj.key, *lines)
-
-    def submit(
-        self,
-        n: int,
-        rows: list[bytes],
-        rejected: list[Rejected],
-        lines: tuple[int, int],
-        on_batch: BatchHook | None,
-    ) -> None:
-        self.wait(on_batch)
-        self.pending = self.pool.submit(self._write, rows, rejected, lines)
-        self.pending_batch = n
-
-    def wait(self, on_batch: BatchHook | None) -> None:
-        """Wait for the batch in flight (re-raising its error), then call the test hook."""
-        if self.pending is None:
-            return
-        pending, self.pending = self.pending, None
-        pending.result()
-        if on_batch is not None:
-            on_batch(self.obj.key, self.pending_batch)
-
-    def close(self) -> None:
-        """Never leave the thread using the connection: wait for it, ignoring its error."""
-        if self.pending is not None:
-            with suppress(BaseException):
-                self.pending.result()
-            self.pending = None
-        self.pool.shutdown(wait=True)
-
-
-def _load_lines(
-    conn: psycopg.Connection,
-    stream: Any,
-    obj: ObjectRef,
-    manifest_id: int,
-    cfg: IngestSettings,
-    counts: FileCounts,
-    on_batch: BatchHook | None,
-) -> None:
-    timer = _Timer(counts)
-    now = datetime.now(UTC) + timedelta(seconds=cfg.future_skew_seconds)
-    users = clean.UserDirectory(conn)
-    dedupe = clean.FileDeduper()
-    batches = reader.iter_batches(reader.iter_lines(stream), cfg.batch_size)
-    writer = _BatchWriter(conn, obj, manifest_id, timer)
-    try:
-        for n, batch in enumerate(_timed(batches, timer, "read"), start=1):
-            counts.rows_read += len(batch)
-            with timer.stage("validate"):
-                accepted, rejected = validate_batch(batch, now)
-            with timer.stage("clean"):
-                accepted, bad_refs = clean.check_references(accepted, users)
-                rows = dedupe.rows(accepted)
-            rejected += bad_refs
-            _count_rejects(counts, rejected)
-            writer.submit(n, rows, rejected, (batch[0][0], batch[-1][0]), on_batch)
-        writer.wait(on_batch)
-    finally:
-        writer.close()
-    dedupe.seen.clear()  # the file is staged: free the id -> hash map
-    counts.rows_loaded = writer.inserted
-    counts.rows_duplicate = dedupe.duplicates
-    if counts.rows_loaded < dedupe.first or dedupe.repeats:
-        with timer.stage("clean"):
-            if not writer.locked:
-                conn.execute("SELECT pg_advisory_xact_lock(%s)", (loader.EVENTS_WRITE_LOCK,))
-            duplicates, conflicts = clean.classify_skipped(conn, manifest_id)
-            quarantine.add_lines(conn, manifest_id, obj.key, conflicts)
-        counts.rows_duplicate += duplicates
-        _count_rejects(counts, conflicts)
-        skipped = dedupe.first - counts.rows_loaded + dedupe.repeats
-        if duplicates + len(conflicts) != skipped:  # cannot happen; the CHECK would fail too
-            raise RuntimeError(
-                f"{obj.key}: {skipped} staged line(s) not inserted but "
-                f"{duplicates + len(conflicts)} classified"
+        if batch["repeats"]:
+            loader.stage(conn, [batch["repeats"]])
+        rows: bytes = batch["rows"]
+        if not rows:
+            return 0
+        if not self.locked:
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (loader.EVENTS_WRITE_LOCK,))
+            self.locked = True
+        # Every row gets "manifest_id<TAB>source_object<TAB>" in front: a raw newline only
+        # ever ends a COPY row (newlines inside values are escaped), so one replace does it.
+        data = self.prefix + rows[:-1].replace(b"\n", b"\n" + self.prefix) + b"\n"
+        try:
+            with conn.transaction(), conn.cursor() as cur:
+                with cur.copy(f"COPY raw.events ({_EVENTS_COLUMNS}) FROM STDIN") as cp:
+                    cp.write(data)
+                self._register(batch)
+            return len(batch["line_nos"])
+        except psycopg.errors.UniqueViolation:
+            log.info("%s: an event of lines %d..%d was loaded meanwhile; inserting that batch "
+                     "with ON CONFLICT", self.key, batch["first_line"], batch["last_line"])  # fmt: skip
+        staged = b"".join(
+            b"%d\t%s\t%s\t%s\tf\n" % (n, eid.hex().encode(), digest.encode(), copy_escape(line))
+            for n, eid, digest, line in zip(
+                batch["line_nos"], batch["event_ids"], batch["digests"], batch["lines"],
+                strict=True,
             )
+        )  # fmt: skip
+        loader.stage(conn, [staged])
+        return loader.insert_new(
+            conn, self.manifest_id, self.key, batch["first_line"], batch["last_line"]
+        )
+
+    def _register(self, batch: dict[str, Any]) -> None:
+        if not batch["reg_users"]:
+            return
+        self.conn.execute(
+            """INSERT INTO raw.known_users (user_id, event_id, registered_at)
+               SELECT * FROM unnest(%s::integer[], %s::uuid[], %s::timestamptz[])
+               ON CONFLICT (user_id) DO NOTHING""",
+            (batch["reg_users"], [UUID(bytes=b) for b in batch["reg_event_ids"]],
+             batch["reg_at"]),
+        )  # fmt: skip
 
 
-def _count_rejects(counts: FileCounts, rejected: list[Rejected]) -> None:
-    counts.rows_rejected += len(rejected)
-    for r in rejected:
-        counts.rejected_by_reason[r.reason] = counts.rejected_by_reason.get(r.reason, 0) + 1
-
-
-def process_object(
+def load_object(
     conn: psycopg.Connection,
-    client: Any,
-    bucket: str,
-    obj: ObjectRef,
-    cfg: IngestSettings,
+    area: WorkArea,
+    item: dict[str, Any],
     run_id: str,
     on_batch: BatchHook | None = None,
 ) -> FileResult:
-    """Load one object version exactly once (see the module docstring)."""
-    counts = FileCounts()
+    """Load one cleaned (or poison) object version exactly once (see the module docstring)."""
+    key, etag = item["key"], item["etag"]
+    counts = _counts(item)
     started = datetime.now(UTC)
     with conn.transaction():
-        manifest.lock_object(conn, obj.key)
-        if manifest.already_done(conn, obj.key, obj.etag):
-            log.info("skip %s (etag %s): already loaded", obj.key, obj.etag)
-            return FileResult(obj.key, obj.etag, "skipped", counts)
-        manifest_id, version = manifest.begin(conn, obj.key, obj.etag, obj.size, run_id, started)
-        loader.prepare_session(conn)
-        try:
-            with conn.transaction(), reader.open_object(client, bucket, obj.key) as stream:
-                _load_lines(conn, stream, obj, manifest_id, cfg, counts, on_batch)
-        except PoisonObjectError as poison:
+        manifest.lock_object(conn, key)
+        if manifest.already_done(conn, key, etag):
+            log.info("skip %s (etag %s): already loaded", key, etag)
+            return FileResult(key, etag, "skipped", FileCounts())
+        manifest_id, version = manifest.begin(conn, key, etag, item["size"], run_id, started)
+        if item["status"] == "poison":
+            reason, detail = Reason(item["reason"]), item["detail"]
             counts = FileCounts(read_ms=counts.read_ms)
-            quarantine.add_object(conn, manifest_id, obj.key, poison.reason, poison.detail)
-            manifest.finish(
-                conn, manifest_id, counts, "quarantined", poison.reason.value, poison.detail
-            )
-            log.error("quarantined object %s: %s (%s)", obj.key, poison.reason, poison.detail)
-            return FileResult(obj.key, obj.etag, "quarantined", counts, poison.reason.value)
+            quarantine.add_object(conn, manifest_id, key, reason, detail)
+            manifest.finish(conn, manifest_id, counts, "quarantined", reason.value, detail)
+            log.error("quarantined object %s: %s (%s)", key, reason, detail)
+            return FileResult(key, etag, "quarantined", counts, reason.value)
+        t0 = time.perf_counter()
+        _check_dependencies(conn, area, item)
+        loader.prepare_session(conn)
+        quarantine.add_rows(conn, manifest_id, key, stages.iter_rejects(area, item["oid"]))
+        writer = _EventsWriter(conn, manifest_id, key)
+        with area.reader("clean", item["oid"], "copy") as batches:
+            for n, rb in enumerate(batches, start=1):
+                for batch in rb.to_pylist():
+                    counts.rows_loaded += writer.write(batch)
+                if on_batch is not None:
+                    on_batch(key, n)
+        locked = writer.locked
+        first_staged, repeats = item.get("staged_first", 0), item.get("staged_repeats", 0)
+        if counts.rows_loaded < first_staged or repeats:
+            if not locked:
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (loader.EVENTS_WRITE_LOCK,))
+            duplicates, conflicts = _classify(conn, manifest_id, key)
+            counts.rows_duplicate += duplicates
+            counts.rows_rejected += len(conflicts)
+            for r in conflicts:
+                counts.rejected_by_reason[r.reason] = counts.rejected_by_reason.get(r.reason, 0) + 1
+            skipped = first_staged - counts.rows_loaded + repeats
+            if duplicates + len(conflicts) != skipped:  # cannot happen; the CHECK would fail too
+                raise RuntimeError(
+                    f"{key}: {skipped} staged line(s) not inserted but "
+                    f"{duplicates + len(conflicts)} classified"
+                )
+        counts.load_ms = round((time.perf_counter() - t0) * 1000)
         manifest.finish(conn, manifest_id, counts)
     log.info(
         "loaded %s v%d: read=%d loaded=%d rejected=%d duplicate=%d %s",
-        obj.key, version, counts.rows_read, counts.rows_loaded, counts.rows_rejected,
+        key, version, counts.rows_read, counts.rows_loaded, counts.rows_rejected,
         counts.rows_duplicate, counts.rejected_by_reason or "",
     )  # fmt: skip
-    return FileResult(obj.key, obj.etag, "loaded", counts)
+    return FileResult(key, etag, "loaded", counts)
+
+
+def _classify(conn: psycopg.Connection, manifest_id: int, key: str) -> tuple[int, list[Any]]:
+    from socialpulse.ingestion.clean import classify_skipped
+
+    duplicates, conflicts = classify_skipped(conn, manifest_id)
+    quarantine.add_lines(conn, manifest_id, key, conflicts)
+    return duplicates, conflicts
+
+
+def load_objects(
+    dsn: str,
+    area: WorkArea,
+    items: list[dict[str, Any]],
+    run_id: str,
+    on_batch: BatchHook | None = None,
+) -> tuple[list[FileResult], list[str]]:
+    """Load objects in key order, one transaction each; returns (results, failed keys).
+
+    A failing object (MinIO or PostgreSQL unreachable, a bug) is logged with its key and
+    stays pending; the others still load.
+    """
+    results: list[FileResult] = []
+    failed: list[str] = []
+    try:
+        conn = psycopg.connect(dsn, autocommit=True)
+    except psycopg.Error as exc:
+        log.error("cannot connect to the warehouse: %s", exc)
+        raise IngestError(f"cannot connect to the warehouse: {exc}") from exc
+    with conn:
+        for n, item in enumerate(items):
+            try:
+                try:
+                    results.append(load_object(conn, area, item, run_id, on_batch))
+                except DependencyNotLoadedError as exc:
+                    # Clean it again against the committed users only: lines that need the
+                    # missing users are quarantined (reconcile re-admits them later) and the
+                    # object never waits for the one that failed.
+                    log.warning("%s; cleaning it again without this run's registrations", exc)
+                    fresh = stages.reclean_object(area, conn, item)
+                    results.append(load_object(conn, area, fresh, run_id, on_batch))
+            except Exception as exc:
+                log.error("failed to load %s (etag %s): %s", item["key"], item["etag"], exc)
+                failed.append(item["key"])
+                if conn.closed or conn.broken:
+                    failed.extend(i["key"] for i in items[n + 1 :])
+                    break
+    return results, failed
 
 
 def process_objects(
@@ -243,28 +283,26 @@ def process_objects(
     run_id: str = "manual",
     on_batch: BatchHook | None = None,
 ) -> list[FileResult]:
-    """Process objects in key order; one failing object does not stop the others.
+    """read -> validate -> clean -> load in one process (the DAG's stages, in sequence).
 
-    Poison objects are quarantined (not failures). Any other error (MinIO or PostgreSQL
-    unreachable, a bug) is logged with the key, the object stays pending, and
-    :class:`IngestError` is raised at the end so Airflow retries the task.
+    Poison objects are quarantined (not failures). Objects that fail in any stage are
+    logged with their key, stay pending, and :class:`IngestError` is raised at the end.
+    The run's artefacts are removed at the end, whatever happened.
     """
-    results: list[FileResult] = []
+    area = WorkArea(client, bucket, cfg.work_prefix, f"{run_id}-{uuid.uuid4().hex[:8]}")
     failed: list[str] = []
     try:
-        conn = psycopg.connect(dsn, autocommit=True)
-    except psycopg.Error as exc:
-        log.error("cannot connect to the warehouse: %s", exc)
-        raise IngestError(f"cannot connect to the warehouse: {exc}") from exc
-    with conn:
-        for obj in objects:
-            try:
-                results.append(process_object(conn, client, bucket, obj, cfg, run_id, on_batch))
-            except Exception as exc:
-                log.error("failed to load %s (etag %s): %s", obj.key, obj.etag, exc)
-                failed.append(obj.key)
-                if conn.closed or conn.broken:
-                    break
+        read = stages.read_objects(area, bucket, objects, cfg)
+        valid = stages.validate_objects(area, read.items, cfg)
+        cleaned = stages.clean_objects(area, dsn, valid.items)
+        failed += read.failed + valid.failed + cleaned.failed
+        results, load_failed = load_objects(dsn, area, cleaned.items, run_id, on_batch)
+        failed += load_failed
+    finally:
+        try:
+            area.remove()
+        except Exception as exc:  # best effort: the stale sweep removes it later
+            log.error("could not remove the artefacts of %s: %s", area.root, exc)
     if failed:
         raise IngestError(f"{len(failed)} object(s) failed and stay pending: {failed[:5]}")
     return results

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 
 import psycopg
 
@@ -29,6 +30,21 @@ def add_lines(
                 (manifest_id, object_key, r.line_no, r.text, r.reason.value, r.detail,
                  r.event_id, r.missing_user_ids)
             )  # fmt: skip
+
+
+def add_rows(
+    conn: psycopg.Connection,
+    manifest_id: int,
+    object_key: str,
+    rows: Iterable[tuple[int, bytes, str, str, str | None, list[int] | None]],
+) -> None:
+    """COPY rejected lines given as ``(line_no, raw, reason, detail, event_id, missing)``."""
+    with conn.cursor() as cur, cur.copy(f"COPY raw.quarantine ({_COLUMNS}) FROM STDIN") as cp:
+        for line_no, raw, reason, detail, event_id, missing in rows:
+            text = raw.decode("utf-8", "backslashreplace").replace("\x00", "\\x00")
+            cp.write_row(
+                (manifest_id, object_key, line_no, text, reason, detail, event_id, missing)
+            )
 
 
 def add_object(

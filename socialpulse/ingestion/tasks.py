@@ -1,6 +1,7 @@
 """The callables behind the ``ingest_events`` DAG's tasks (importable and testable alone).
 
-Only object keys and counts cross task boundaries (XCom); event data never does.
+Only object keys and counts cross task boundaries (XCom); event data travels between the
+stage tasks as run-scoped artefacts in MinIO (:mod:`socialpulse.ingestion.work`).
 """
 
 from __future__ import annotations
@@ -8,14 +9,16 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import asdict
+from datetime import timedelta
 from typing import Any
 
 import psycopg
 from airflow.sdk import Asset
 
-from socialpulse.ingestion import discover, migrate, pipeline, quarantine
+from socialpulse.ingestion import discover, migrate, pipeline, quarantine, stages, work
 from socialpulse.ingestion.config import get_ingest_settings
 from socialpulse.ingestion.reader import ObjectRef
+from socialpulse.ingestion.work import WorkArea
 from socialpulse.settings import get_settings
 
 log = logging.getLogger(__name__)
@@ -52,20 +55,66 @@ def discover_objects() -> list[dict[str, Any]]:
     return [asdict(o) for o in todo]
 
 
-def process_files(objects: list[dict[str, Any]], run_id: str) -> dict[str, Any]:
-    """Read -> validate -> clean -> load each object (one transaction per object)."""
+def _area(run_id: str) -> WorkArea:
+    settings, cfg = get_settings(), get_ingest_settings()
+    return WorkArea(_minio(), cfg.source_bucket(settings), cfg.work_prefix, run_id)
+
+
+def read_files(objects: list[dict[str, Any]], run_id: str) -> list[dict[str, Any]]:
+    """read: snapshot each object's lines into the run's work area; flag poison objects."""
     settings, cfg = get_settings(), get_ingest_settings()
     refs = [ObjectRef(**o) for o in objects]
-    results = pipeline.process_objects(
-        settings.warehouse_dsn, _minio(), cfg.source_bucket(settings), refs, cfg, run_id
+    run = stages.read_objects(_area(run_id), cfg.source_bucket(settings), refs, cfg)
+    run.raise_for_failures("read")
+    return run.items
+
+
+def validate_files(items: list[dict[str, Any]], run_id: str) -> list[dict[str, Any]]:
+    """validate: the shared Pydantic contracts over every line (workers for a backlog)."""
+    run = stages.validate_objects(_area(run_id), items, get_ingest_settings())
+    run.raise_for_failures("validate")
+    return run.items
+
+
+def clean_files(items: list[dict[str, Any]], run_id: str) -> list[dict[str, Any]]:
+    """clean: user references, duplicates within the object and against loaded events."""
+    run = stages.clean_objects(_area(run_id), get_settings().warehouse_dsn, items)
+    run.raise_for_failures("clean")
+    return run.items
+
+
+def load_files(items: list[dict[str, Any]], run_id: str) -> dict[str, Any]:
+    """load: each object in one transaction with its manifest row; returns run totals."""
+    results, failed = pipeline.load_objects(
+        get_settings().warehouse_dsn, _area(run_id), items, run_id
     )
     totals: dict[str, Any] = {"files": len(results)}
     for r in results:
         totals[r.outcome] = totals.get(r.outcome, 0) + 1
         for name in ("rows_read", "rows_loaded", "rows_rejected", "rows_duplicate"):
             totals[name] = totals.get(name, 0) + getattr(r.counts, name)
-    log.info("processed %d object(s): %s", len(results), totals)
+    log.info("loaded %d object(s): %s", len(results), totals)
+    if failed:
+        raise pipeline.IngestError(f"{len(failed)} object(s) failed and stay pending: {failed[:5]}")
     return totals
+
+
+def cleanup_work(run_id: str) -> dict[str, int]:
+    """Remove this run's artefacts and those of runs that died more than the TTL ago.
+
+    Best effort: a failure is logged (the next run's sweep retries) and never fails the run.
+    """
+    cfg = get_ingest_settings()
+    area = _area(run_id)
+    out = {"removed": 0, "stale_removed": 0}
+    try:
+        out["removed"] = area.remove()
+        out["stale_removed"] = work.remove_stale(
+            area.client, area.bucket, cfg.work_prefix, timedelta(hours=cfg.work_ttl_hours)
+        )
+    except Exception as exc:
+        log.error("could not remove artefacts under s3://%s/%s: %s", area.bucket, area.root, exc)
+    return out
 
 
 def reconcile() -> dict[str, int]:

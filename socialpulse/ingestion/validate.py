@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import msgspec
 from pydantic import ValidationError
 
 from socialpulse.contracts import EVENT_ADAPTER, EventEnvelope
+from socialpulse.ingestion.loader import copy_escape
 from socialpulse.ingestion.reasons import Reason, classify
 
 
@@ -74,6 +76,32 @@ def unstorable_escape(line: bytes) -> str | None:
     return match.group().decode("ascii", "replace") if match else None
 
 
+class _PayloadSpan(msgspec.Struct):
+    """Only the envelope's ``payload``, as the raw bytes received (other keys skipped)."""
+
+    payload: msgspec.Raw
+
+
+_payload_span = msgspec.json.Decoder(_PayloadSpan).decode
+
+
+def events_row(event: EventEnvelope, line: bytes, line_no: int, digest: str) -> bytes:
+    """The line's ``raw.events`` COPY row, without the leading ``manifest_id`` and
+    ``source_object`` (the load stage adds them): ``event_id, event_type, occurred_at,
+    schema_version, actor_id, entity_type, entity_id, payload, event_hash, source_line``.
+
+    Envelope values come from the validated model; ``payload`` is the payload's bytes as
+    received (PostgreSQL parses it into ``jsonb`` once).
+    """
+    actor = "\\N" if event.actor_id is None else event.actor_id
+    head = (
+        f"{event.event_id.hex}\t{event.event_type}\t{event.occurred_at.isoformat()}\t"
+        f"{event.schema_version}\t{actor}\t{event.entity_type}\t{event.entity_id}\t"
+    )
+    payload = copy_escape(bytes(_payload_span(line).payload))
+    return b"%s%s\t%s\t%d" % (head.encode(), payload, digest.encode(), line_no)
+
+
 def validate_batch(
     batch: list[tuple[int, bytes]], now: datetime
 ) -> tuple[list[Accepted], list[Rejected]]:
@@ -85,7 +113,7 @@ def validate_batch(
     context = {"now": now}
     accepted: list[Accepted] = []
     rejected: list[Rejected] = []
-    validate = EVENT_ADAPTER.validate_json
+    validate = EVENT_ADAPTER.validator.validate_json  # the Rust validator, no Python wrapper
     for line_no, line in batch:
         escape = unstorable_escape(line)
         if escape is not None:

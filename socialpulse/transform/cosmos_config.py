@@ -2,10 +2,14 @@
 
 * Rendering: from ``dbt_project/target/manifest.json`` (``LoadMode.DBT_MANIFEST``), written
   by ``python -m socialpulse.transform.manifest``; no ``dbt ls`` while Airflow parses DAGs.
-* Profile: ``PostgresUserPasswordProfileMapping`` on the Airflow connection
-  ``socialpulse_postgres`` (built by ``infra.stack.airflow.connections_env`` from the same
-  settings as everything else), so the credentials live in Airflow, not in dbt; the
-  project's ``profiles.yml`` (env_var based) serves the dbt CLI, tests and docs.
+* Profiles: ``PostgresUserPasswordProfileMapping`` on the Airflow connection
+  ``socialpulse_postgres`` for the vault and ``ClickhouseUserPasswordProfileMapping`` on
+  ``socialpulse_clickhouse`` for the marts (both built by
+  ``infra.stack.airflow.connections_env`` from the same settings as everything else), so
+  the credentials live in Airflow, not in dbt; the project's ``profiles.yml`` (env_var
+  based) serves the dbt CLI, tests and docs.
+* Two task groups from the one manifest, selected by path: ``vault`` (Postgres) and
+  ``marts`` (ClickHouse), with the graph sidecar between them.
 * Execution: ``ExecutionMode.LOCAL`` with ``InvocationMode.DBT_RUNNER``: dbt runs in the
   worker's own interpreter (the project venv has dbt-core + adapters), about twice as
   fast per task as a subprocess.
@@ -19,14 +23,20 @@ import os
 
 from cosmos import ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
-from cosmos.profiles import PostgresUserPasswordProfileMapping
+from cosmos.profiles import (
+    ClickhouseUserPasswordProfileMapping,
+    PostgresUserPasswordProfileMapping,
+)
 
 from socialpulse.transform.project import DBT_EXECUTABLE, DBT_PROJECT_DIR, MANIFEST_PATH
 
-#: Airflow connection of the warehouse (see infra/stack/airflow.py: connections_env).
+#: Airflow connections of the warehouse and the marts (infra/stack/airflow.py).
 POSTGRES_CONN_ID = "socialpulse_postgres"
-#: The vault layers, selected by path: later task groups (marts) select their own paths.
+CLICKHOUSE_CONN_ID = "socialpulse_clickhouse"
+#: The vault layers (Postgres target) and the marts (ClickHouse target), selected by path.
 VAULT_SELECT = ["path:models/staging", "path:models/raw_vault", "path:models/business_vault"]
+MARTS_SELECT = ["path:models/marts"]
+_DBT_THREADS = int(os.environ.get("DBT_THREADS", "1"))
 
 PROJECT_CONFIG = ProjectConfig(
     dbt_project_path=DBT_PROJECT_DIR,
@@ -41,10 +51,17 @@ PG_PROFILE_CONFIG = ProfileConfig(
     target_name="pg",
     profile_mapping=PostgresUserPasswordProfileMapping(
         conn_id=POSTGRES_CONN_ID,
-        profile_args={
-            "schema": "staging",
-            "threads": int(os.environ.get("DBT_THREADS", "1")),
-        },
+        profile_args={"schema": "staging", "threads": _DBT_THREADS},
+    ),
+)
+
+CH_PROFILE_CONFIG = ProfileConfig(
+    profile_name="socialpulse",
+    target_name="ch",
+    profile_mapping=ClickhouseUserPasswordProfileMapping(
+        conn_id=CLICKHOUSE_CONN_ID,
+        # the connection's port is ClickHouse's HTTP port
+        profile_args={"schema": "marts", "driver": "http", "threads": _DBT_THREADS},
     ),
 )
 
@@ -61,20 +78,28 @@ EXECUTION_CONFIG = ExecutionConfig(
     dbt_executable_path=str(DBT_EXECUTABLE),
 )
 
-VAULT_RENDER_CONFIG = RenderConfig(
-    load_method=LoadMode.DBT_MANIFEST,
-    select=VAULT_SELECT,
-    # watcher: the producer's `dbt build` runs each model's tests right after it; local: one
-    # `dbt build --select <model>` per task (model, then its tests).
-    test_behavior=(
-        TestBehavior.AFTER_EACH if EXECUTION_MODE is ExecutionMode.WATCHER else TestBehavior.BUILD
-    ),
-    # One Asset per model would flood the Asset list; the DAG publishes what matters.
-    emit_datasets=False,
-)
 
-#: Passed to every dbt operator of the vault group.
-VAULT_OPERATOR_ARGS: dict[str, object] = {
+def _render_config(select: list[str]) -> RenderConfig:
+    return RenderConfig(
+        load_method=LoadMode.DBT_MANIFEST,
+        select=select,
+        # watcher: the producer's `dbt build` runs each model's tests right after it; local:
+        # one `dbt build --select <model>` per task (model, then its tests).
+        test_behavior=(
+            TestBehavior.AFTER_EACH
+            if EXECUTION_MODE is ExecutionMode.WATCHER
+            else TestBehavior.BUILD
+        ),
+        # One Asset per model would flood the Asset list; the DAG publishes what matters.
+        emit_datasets=False,
+    )
+
+
+VAULT_RENDER_CONFIG = _render_config(VAULT_SELECT)
+MARTS_RENDER_CONFIG = _render_config(MARTS_SELECT)
+
+#: Passed to every dbt operator of both groups.
+OPERATOR_ARGS: dict[str, object] = {
     "install_deps": False,
     # A full refresh is a deliberate, manual operation (it rebuilds insert-only history).
     "full_refresh": False,

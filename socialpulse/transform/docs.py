@@ -33,8 +33,15 @@ SCREENSHOT_MODEL = "stg_events__user_registered"
 
 
 def generate(target_path: Path | None = None, env: dict[str, str] | None = None) -> Path:
-    """Run ``dbt docs generate``; returns the directory holding the site."""
-    run_dbt(["docs", "generate"], env=env, target_path=target_path)
+    """Run ``dbt docs generate`` on the ClickHouse target; returns the site's directory.
+
+    On ClickHouse the catalog holds the marts and, through the PostgreSQL-engine mirrors
+    (created first), the vault they read: one lineage from raw to marts.
+    """
+    run_dbt(
+        ["run-operation", "create_vault_mirrors"], env=env, target="ch", target_path=target_path
+    )
+    run_dbt(["docs", "generate"], env=env, target="ch", target_path=target_path)
     site = target_path or DBT_TARGET_DIR
     missing = [f for f in SITE_FILES if not (site / f).exists()]
     if missing:

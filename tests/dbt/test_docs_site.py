@@ -5,20 +5,37 @@ from __future__ import annotations
 
 import json
 import urllib.request
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from conftest import VaultWorld
+from conftest import TEST_DB, VaultWorld
 
+from infra.stack.clickhouse import ClickHouseService
+from socialpulse.settings import Settings
 from socialpulse.transform.docs import generate, serving
 from socialpulse.transform.docs_browser import CHROMEDRIVER, CHROMIUM
 
 pytestmark = [pytest.mark.stack, pytest.mark.slow]
 
+DOCS_PREFIX = "docs_test_"
+
 
 @pytest.fixture(scope="module")
-def site(vault_world: VaultWorld) -> Path:
-    return generate(target_path=vault_world.target_path, env=vault_world.env)
+def site(
+    vault_world: VaultWorld, settings: Settings, started_service: Callable[[str], Any]
+) -> Iterator[Path]:
+    started_service("clickhouse")  # the catalog is read through ClickHouse (target ch)
+    yield generate(
+        target_path=vault_world.target_path,
+        env=vault_world.env,
+        prefix=DOCS_PREFIX,
+        pg_database=TEST_DB,
+    )
+    client = ClickHouseService(settings).client()
+    for schema in ("staging", "raw_vault", "business_vault", "graph"):
+        client.command(f"DROP DATABASE IF EXISTS {DOCS_PREFIX}{schema} SYNC")
 
 
 def test_docs_site_serves_manifest_and_catalog(site: Path) -> None:
@@ -28,8 +45,12 @@ def test_docs_site_serves_manifest_and_catalog(site: Path) -> None:
             assert b"dbt" in resp.read(5000)
         with urllib.request.urlopen(f"{url}/catalog.json", timeout=10) as resp:
             catalog = json.loads(resp.read())
-    # The catalog has the warehouse's column types of the vault tables.
+    # The catalog has the warehouse's column types of the vault tables (through the mirrors).
     assert "model.socialpulse.hub_user" in catalog["nodes"]
+    # One lineage raw -> staging -> vault -> marts in the manifest the site serves.
+    manifest = json.loads((site / "manifest.json").read_text())
+    mart = manifest["nodes"]["model.socialpulse.mart_user_profile"]
+    assert "model.socialpulse.hub_user" in mart["depends_on"]["nodes"]
 
 
 @pytest.mark.skipif(

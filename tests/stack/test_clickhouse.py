@@ -42,17 +42,16 @@ def ch(started_service: Callable[[str], NativeService]) -> ClickHouseService:
 
 @pytest.fixture(scope="module")
 def table(ch: ClickHouseService) -> Iterator[str]:
-    """A MergeTree table in a scratch database, dropped (with the database) at the end."""
-    db = f"sp_test_{uuid.uuid4().hex[:10]}"
+    """A scratch MergeTree table in ``marts`` (the one database the analyst may read)."""
+    name = f"marts.sp_test_{uuid.uuid4().hex[:10]}"
     admin = ch.client()
-    admin.command(f"CREATE DATABASE {db}")
+    admin.command("CREATE DATABASE IF NOT EXISTS marts")
     admin.command(
-        f"CREATE TABLE {db}.users (id UInt32, name String, joined Date) "
-        "ENGINE = MergeTree ORDER BY id"
+        f"CREATE TABLE {name} (id UInt32, name String, joined Date) ENGINE = MergeTree ORDER BY id"
     )
-    yield f"{db}.users"
+    yield name
     ch.start()  # in case a test left it stopped
-    ch.client().command(f"DROP DATABASE IF EXISTS {db} SYNC")
+    ch.client().command(f"DROP TABLE IF EXISTS {name} SYNC")
 
 
 def native(settings: Settings, user: str, password: str) -> NativeClient:
@@ -93,7 +92,9 @@ def test_mergetree_round_trip_over_http_and_native_tcp(
     assert tcp.execute(f"SELECT id, name, joined FROM {table} ORDER BY id") == expected
     # the same server answers on both protocols, with the real engine
     engine = tcp.execute(
-        f"SELECT engine FROM system.tables WHERE database = '{table.split('.')[0]}'"
+        "SELECT engine FROM system.tables WHERE database = '{}' AND name = '{}'".format(
+            *table.split(".")
+        )
     )
     assert engine == [("MergeTree",)]
     assert tcp.execute("SELECT version()")[0][0] == http.query("SELECT version()").result_rows[0][0]

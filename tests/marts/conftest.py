@@ -1,0 +1,186 @@
+"""A generated world spanning three UTC days, through ingestion and the vault, into marts.
+
+Postgres database ``socialpulse_marts_test`` holds its raw tables and vault; the marts are
+built from it on ClickHouse under the database prefix ``mtest_`` (``mtest_marts``, with
+mirrors ``mtest_raw_vault``, ...), so neither the warehouse nor the real marts are touched.
+The generated files stay in MinIO for the tests that recompute metrics from them.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import clickhouse_connect
+import pytest
+from clickhouse_connect.driver.client import Client
+
+from generator.writer import minio_client
+from socialpulse.settings import Settings
+from socialpulse.transform.marts import build_marts, centrality_snapshot
+from socialpulse.transform.project import run_dbt
+from socialpulse.transform.world import (
+    LoadedWorld,
+    ensure_database,
+    generate_and_ingest,
+    ingest_prefix,
+    remove_prefix,
+)
+
+TEST_DB = "socialpulse_marts_test"
+PREFIX = "mtest_"
+MARTS = f"{PREFIX}marts"
+USERS = 120
+#: Five hours each side of a UTC midnight: sessions, WAU windows and communities span days.
+MINUTES = 10 * 60
+#: The last files are held back and loaded later (an incremental refresh).
+HELD_BACK_MINUTES = 30
+
+
+@dataclass
+class MartsWorld:
+    settings: Settings
+    dsn: str
+    world: LoadedWorld
+    target_path: Path
+    held_back: Callable[[str], bool]
+
+    def client(self) -> Client:
+        s = self.settings
+        return clickhouse_connect.get_client(
+            host=s.clickhouse_host,
+            port=s.clickhouse_http_port,
+            username=s.clickhouse_user,
+            password=s.clickhouse_password.get_secret_value(),
+        )
+
+    def build(self, *, full_refresh: bool = False) -> None:
+        build_marts(
+            self.settings,
+            full_refresh=full_refresh,
+            prefix=PREFIX,
+            pg_database=TEST_DB,
+            target_path=self.target_path,
+        )
+
+    def build_vault(self) -> None:
+        run_dbt(["run"], env={"POSTGRES_DB": TEST_DB}, target_path=self.target_path)
+
+    def load_held_back(self) -> int:
+        return ingest_prefix(self.dsn, self.world.prefix + "events/", settings=self.settings)
+
+    def rows(self, sql: str) -> list[tuple[Any, ...]]:
+        return list(self.client().query(sql.replace("{marts}", MARTS)).result_rows)
+
+    def events(self) -> Iterator[dict[str, Any]]:
+        """Every event of every generated file (the source of truth the marts must match)."""
+        client = minio_client(self.settings)
+        bucket = self.settings.minio_bucket
+        for obj in client.list_objects(bucket, prefix=self.world.prefix, recursive=True):
+            name = str(obj.object_name)
+            if not name.endswith(".jsonl.gz"):
+                continue
+            response = client.get_object(bucket, name)
+            try:
+                body = gzip.decompress(response.read())
+            finally:
+                response.close()
+                response.release_conn()
+            for line in body.splitlines():
+                if line.strip():
+                    yield json.loads(line)
+
+
+@pytest.fixture(scope="session")
+def marts_world(
+    started_service: Callable[[str], Any],
+    settings: Settings,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[MartsWorld]:
+    for name in ("postgres", "minio", "clickhouse"):
+        started_service(name)
+    dsn = ensure_database(TEST_DB, settings, fresh=True)
+    now = datetime.now(UTC)
+    midnight = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    if midnight + timedelta(minutes=MINUTES // 2 + 30) > now:  # the world must not reach now
+        midnight -= timedelta(days=1)
+    start = midnight - timedelta(minutes=MINUTES // 2)
+    held_back_from = start + timedelta(minutes=MINUTES - HELD_BACK_MINUTES)
+    stamps = {
+        (held_back_from + timedelta(minutes=m)).strftime("%Y-%m-%dT%H:%M")
+        for m in range(HELD_BACK_MINUTES)
+    }
+
+    def held_back(key: str) -> bool:
+        return any(stamp in key for stamp in stamps)
+
+    world = generate_and_ingest(
+        dsn, users=USERS, minutes=MINUTES, seed=23, start=start, settings=settings, skip=held_back
+    )
+    marts = MartsWorld(settings, dsn, world, tmp_path_factory.mktemp("marts_target"), held_back)
+    marts.build_vault()
+    centrality_snapshot(settings, dsn)  # the graph schema exists even before any graph run
+    client = marts.client()
+    for db in ("marts", "staging", "raw_vault", "business_vault", "graph"):
+        client.command(f"DROP DATABASE IF EXISTS {PREFIX}{db} SYNC")
+    marts.build(full_refresh=True)
+    yield marts
+    remove_prefix(world.prefix, settings=settings)
+    for db in ("marts", "staging", "raw_vault", "business_vault", "graph"):
+        client.command(f"DROP DATABASE IF EXISTS {PREFIX}{db} SYNC")
+
+
+#: The incremental marts and a total that grows when late events arrive.
+INCREMENTAL_MARTS = {
+    "mart_platform_daily": "sum(posts + comments + reactions + views)",
+    "mart_ad_performance_daily": "sum(impressions)",
+}
+
+
+@dataclass
+class IncrementalRefresh:
+    files_loaded: int
+    totals_before: dict[str, int]
+    #: mart -> rows of the incremental result missing from a full rebuild, and vice versa
+    differences: dict[str, tuple[int, int]]
+    totals_after: dict[str, int]
+
+
+@pytest.fixture(scope="session")
+def incremental_refresh(marts_world: MartsWorld) -> IncrementalRefresh:
+    """Load the held-back files, refresh the marts incrementally, compare with a rebuild."""
+    world = marts_world
+    client = world.client()
+
+    def totals() -> dict[str, int]:
+        return {
+            mart: int(client.command(f"SELECT {total} FROM {MARTS}.{mart}"))
+            for mart, total in INCREMENTAL_MARTS.items()
+        }
+
+    before = totals()
+    files = world.load_held_back()
+    world.build_vault()
+    world.build()
+    for mart in INCREMENTAL_MARTS:
+        client.command(f"DROP TABLE IF EXISTS {MARTS}.incremental_{mart}")
+        client.command(
+            f"CREATE TABLE {MARTS}.incremental_{mart} ENGINE = Memory AS "
+            f"SELECT * EXCEPT vault_load_ts FROM {MARTS}.{mart}"
+        )
+    world.build(full_refresh=True)
+    differences = {}
+    for mart in INCREMENTAL_MARTS:
+        rebuilt = f"SELECT * EXCEPT vault_load_ts FROM {MARTS}.{mart}"
+        incremental = f"SELECT * FROM {MARTS}.incremental_{mart}"
+        differences[mart] = (
+            int(client.command(f"SELECT count() FROM ({incremental} EXCEPT {rebuilt})")),
+            int(client.command(f"SELECT count() FROM ({rebuilt} EXCEPT {incremental})")),
+        )
+        client.command(f"DROP TABLE {MARTS}.incremental_{mart}")
+    return IncrementalRefresh(files, before, differences, totals())
