@@ -19,17 +19,21 @@ meaningful when other work shares the cores.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import gzip
 import json
 import os
+import pstats
 import resource
 import subprocess
 import sys
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -83,13 +87,23 @@ def _backend_cpu(dsn: str, out: dict[int, float], stop: threading.Event) -> None
             stop.wait(0.25)
 
 
-def load_child(prefix: str) -> None:
+def _python_cpu() -> float:
+    """CPU seconds of this process and of its finished children (validation workers)."""
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+
+
+def load_child(prefix: str, profile: bool = False) -> None:
     """Runs in a child process: the real pipeline over every object under the prefix."""
     os.environ["PGAPPNAME"] = _APP  # libpq: lets the sampler find the loader's backend
     s = get_settings()
     client = minio_client(s)
     objs = list_objects(client, s.minio_bucket, prefix + "events/")
+    # Profiling sees only this process: validate in-process then.
     cfg = IngestSettings(prefix=prefix + "events/")
+    if profile:
+        cfg.workers = 1
     rss_mb: dict[str, float] = {}  # object key -> RSS (MB) after its last batch
 
     def track(key: str, _batch: int) -> None:
@@ -102,22 +116,35 @@ def load_child(prefix: str) -> None:
     sampler.start()
     area = WorkArea(client, s.minio_bucket, cfg.work_prefix, f"benchmark-{uuid.uuid4().hex[:8]}")
     walls: dict[str, float] = {}
+    cpu: dict[str, dict[str, float]] = {}
+
+    def stage(name: str, fn: Callable[[], Any]) -> Any:
+        """Run one stage; note its wall time, its Python CPU (workers included) and the
+        CPU of the PostgreSQL backends meanwhile; optionally profile it (cProfile)."""
+        c0 = _python_cpu()
+        b0 = sum(backend.values())
+        t = time.perf_counter()
+        prof = cProfile.Profile() if profile else None
+        out = prof.runcall(fn) if prof else fn()
+        walls[name] = time.perf_counter() - t
+        time.sleep(0.5)  # let the sampler see the backend's last CPU
+        cpu[name] = {"python": _python_cpu() - c0, "postgres": sum(backend.values()) - b0}
+        if prof is not None:
+            print(f"--- {name}: top functions by own time", file=sys.stderr)
+            pstats.Stats(prof, stream=sys.stderr).sort_stats("tottime").print_stats(15)
+        return out
+
     r0 = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.perf_counter()
     try:
         # The DAG's stage tasks, in sequence (each stage over every object, as in a run).
-        t = time.perf_counter()
-        read = stages.read_objects(area, s.minio_bucket, objs, cfg)
-        walls["read"] = time.perf_counter() - t
-        t = time.perf_counter()
-        valid = stages.validate_objects(area, read.items, cfg)
-        walls["validate"] = time.perf_counter() - t
-        t = time.perf_counter()
-        cleaned = stages.clean_objects(area, s.warehouse_dsn, valid.items)
-        walls["clean"] = time.perf_counter() - t
-        t = time.perf_counter()
-        results, failed = load_objects(s.warehouse_dsn, area, cleaned.items, "benchmark", track)
-        walls["load"] = time.perf_counter() - t
+        read = stage("read", lambda: stages.read_objects(area, s.minio_bucket, objs, cfg))
+        valid = stage("validate", lambda: stages.validate_objects(area, read.items, cfg))
+        cleaned = stage("clean", lambda: stages.clean_objects(area, s.warehouse_dsn, valid.items))
+        results, failed = stage(
+            "load",
+            lambda: load_objects(s.warehouse_dsn, area, cleaned.items, "benchmark", track),
+        )
         failed += read.failed + valid.failed + cleaned.failed
         if failed:
             raise RuntimeError(f"objects failed: {failed[:5]}")
@@ -136,7 +163,7 @@ def load_child(prefix: str) -> None:
         ln for ln in Path("/proc/self/status").read_text().splitlines() if ln.startswith("VmHWM")
     ]
     peak = int(hwm[0].split()[1]) / 1024 if hwm else r1.ru_maxrss / 1024
-    print(json.dumps({"objects": len(results), "rows": read_n, "seconds": dt, "stages": walls,
+    print(json.dumps({"objects": len(results), "rows": read_n, "seconds": dt, "stages": walls, "stage_cpu": cpu,
                       "peak_rss_mb": peak, "worker_peak_rss_mb": kids.ru_maxrss / 1024,
                       "python_cpu_s": py_cpu, "postgres_cpu_s": sum(backend.values()),
                       "loaded": sum(r.counts.rows_loaded for r in results),
@@ -201,22 +228,43 @@ def cleanup(prefix: str) -> None:
     list(client.remove_objects(s.minio_bucket, [DeleteObject(o.object_name) for o in objs]))
 
 
+def _estimate_seconds(cpu: dict[str, dict[str, float]]) -> float:
+    """Wall time the stages would need on an otherwise idle 2-core host, from their CPU:
+    stages run one after another; validate spreads its Python work over 2 processes; in the
+    other stages Python and its PostgreSQL backend mostly take turns (counted as a sum)."""
+    return sum(
+        c["python"] / (2 if name == "validate" else 1) + c["postgres"] for name, c in cpu.items()
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--events", type=int, default=200_000, help="events to generate and load")
     ap.add_argument("--users", type=int, default=20_000, help="users of the generated world")
     ap.add_argument("--naive-events", type=int, default=20_000, help="subset for the baseline")
+    ap.add_argument(
+        "--profile", action="store_true", help="cProfile each stage (validation in-process)"
+    )
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        load_child(args.child)
+        load_child(args.child, args.profile)
         return
     migrate(get_settings().warehouse_dsn)
     prefix = f"bench-ingest-{uuid.uuid4().hex[:8]}/"
     try:
         generate(prefix, args.events, args.users)
-        out = subprocess.run([sys.executable, __file__, "--child", prefix], check=True,
-                             capture_output=True, text=True).stdout  # fmt: skip
+        cmd = [
+            sys.executable,
+            __file__,
+            "--child",
+            prefix,
+            *(["--profile"] if args.profile else []),
+        ]
+        proc = subprocess.run(cmd, check=True, capture_output=True, text=True)
+        if args.profile:
+            print(proc.stderr)
+        out = proc.stdout
         fast = json.loads(out.strip().splitlines()[-1])
         rate = fast["rows"] / fast["seconds"]
         print(f"pipeline: {fast['rows']:,} events from {fast['objects']} objects in "
@@ -227,6 +275,17 @@ def main() -> None:
             + ", ".join(
                 f"{k}={v:.1f} ({fast['rows'] / v:,.0f}/s)" for k, v in fast["stages"].items()
             )
+        )
+        cpu = fast["stage_cpu"]
+        n = fast["rows"]
+        print(
+            "  stage CPU us/event (python incl. workers / postgres): "
+            + ", ".join(
+                f"{k}={c['python'] / n * 1e6:.1f}/{c['postgres'] / n * 1e6:.1f}"
+                for k, c in cpu.items()
+            )
+            + "; 2-core estimate from CPU (stages in sequence, validate on 2 cores): "
+            + f"{n / _estimate_seconds(cpu):,.0f} events/s"
         )
         rss = fast["rss_mb_by_object"]
         print(f"  loaded {fast['loaded']:,}; largest object {fast['largest_object_rows']:,} "

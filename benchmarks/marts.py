@@ -222,9 +222,10 @@ def _results(target: Path) -> tuple[dict[str, float], dict[str, float]]:
     return models, tests
 
 
-def dbt_marts(args: list[str], target: Path, pid: int | None) -> DbtRun:
+def dbt_marts(args: list[str], target: Path, svc: ClickHouseService) -> DbtRun:
     """``dbt <args>`` on the ClickHouse target with the bench vars; times and peak RSS."""
-    with RssSampler(pid) as rss:
+    # the pid is read each time: the shared server may have been restarted meanwhile
+    with RssSampler(svc.pid()) as rss:
         started = time.perf_counter()
         proc = run_dbt(
             [*args, "--vars", _ch_vars()],
@@ -365,7 +366,6 @@ def bench_size(
     start = (datetime.now(UTC) - timedelta(days=3)).replace(second=0, microsecond=0)
     world = World(settings, users, start, seed=11)
     graph = GraphJobConfig(dsn=dsn, label_prefix=LABELS, lookback=timedelta(0))
-    pid = svc.pid()
     # dbt artifacts (run_results.json, compiled SQL, logs): never dbt_project/target
     target = Path(tempfile.mkdtemp(prefix="bench-marts-dbt-"))
     try:
@@ -390,20 +390,20 @@ def bench_size(
         )
 
         # (a) full refresh
-        build = dbt_marts(["build", "--select", "tag:marts", "--full-refresh"], target, pid)
-        run = dbt_marts(["run", "--select", "tag:marts", "--full-refresh"], target, pid)
+        build = dbt_marts(["build", "--select", "tag:marts", "--full-refresh"], target, svc)
+        run = dbt_marts(["run", "--select", "tag:marts", "--full-refresh"], target, svc)
         rows = mart_rows(ch)
 
         # (b) incremental after ~1 % more events
         extra_minutes = max(1, round(world.minutes / 100))
         added = world.add(dsn, extra_minutes)
         vault_inc_s = dbt_vault([], target)
-        inc = dbt_marts(["build", "--select", "tag:marts"], target, pid)
-        noop = dbt_marts(["run", "--select", *INCREMENTAL], target, pid)
+        inc = dbt_marts(["build", "--select", "tag:marts"], target, svc)
+        noop = dbt_marts(["run", "--select", *INCREMENTAL], target, svc)
         ch.command(f"CREATE DATABASE IF NOT EXISTS {CHECK_DB}")
         for table in INCREMENTAL:
             snapshot(ch, table)
-        rebuild = dbt_marts(["run", "--select", *INCREMENTAL, "--full-refresh"], target, pid)
+        rebuild = dbt_marts(["run", "--select", *INCREMENTAL, "--full-refresh"], target, svc)
         checks = {table: compare(ch, table) for table in INCREMENTAL}
 
         print(f"\n(a) full refresh of the marts ({len(run.models)} models, dbt 4 threads)")

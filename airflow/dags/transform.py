@@ -16,18 +16,15 @@ from datetime import timedelta
 
 import pendulum
 from airflow.sdk import TriggerRule, dag, task
-from cosmos import DbtTaskGroup
 
 from socialpulse.alerts import callbacks, retry_callbacks
 from socialpulse.ingestion.tasks import RAW_EVENTS_ASSET
 from socialpulse.transform.cosmos_config import (
     CH_PROFILE_CONFIG,
-    EXECUTION_CONFIG,
     MARTS_RENDER_CONFIG,
-    OPERATOR_ARGS,
     PG_PROFILE_CONFIG,
-    PROJECT_CONFIG,
     VAULT_RENDER_CONFIG,
+    dbt_task_group,
 )
 
 ON_SUCCESS, ON_FAILURE = callbacks()
@@ -66,22 +63,8 @@ def transform() -> None:
         snapshot = centrality_snapshot()
         return {"run_id": snapshot.run_id, "run_ts": snapshot.run_ts}
 
-    vault = DbtTaskGroup(
-        group_id="vault",
-        project_config=PROJECT_CONFIG,
-        profile_config=PG_PROFILE_CONFIG,
-        execution_config=EXECUTION_CONFIG,
-        render_config=VAULT_RENDER_CONFIG,
-        operator_args=OPERATOR_ARGS,
-    )
-    marts = DbtTaskGroup(
-        group_id="marts",
-        project_config=PROJECT_CONFIG,
-        profile_config=CH_PROFILE_CONFIG,
-        execution_config=EXECUTION_CONFIG,
-        render_config=MARTS_RENDER_CONFIG,
-        operator_args=OPERATOR_ARGS,
-    )
+    vault = dbt_task_group("vault", PG_PROFILE_CONFIG, VAULT_RENDER_CONFIG)
+    marts = dbt_task_group("marts", CH_PROFILE_CONFIG, MARTS_RENDER_CONFIG)
     snapshot = centrality_snapshot()
     vault >> graph_sync_and_rank() >> snapshot
     [vault, snapshot] >> marts

@@ -179,9 +179,10 @@ class PostgresService(NativeService):
                 f"listen_addresses={s.postgres_host}",
                 "-c",
                 f"unix_socket_directories={self.socket_dir}",
-                # Airflow, dbt threads and tests share one small machine.
+                # Airflow, dbt threads, tests and ClickHouse's PostgreSQL-engine pools (up to
+                # 64 per mirrored schema, see infra/clickhouse/users.xml) share one server.
                 "-c",
-                "max_connections=200",
+                "max_connections=300",
                 "-c",
                 "shared_buffers=256MB",
                 "-c",

@@ -83,6 +83,25 @@ def user_ids(event: EventEnvelope) -> list[int]:
     return ids
 
 
+@dataclass(slots=True)
+class CleanBatch:
+    """One cleaned batch: what the load stage needs (see ``stages.COPY_SCHEMA``)."""
+
+    first_line: int
+    last_line: int
+    rows: bytes  # raw.events COPY text of the new events (without manifest_id, key)
+    repeats: bytes  # ingest_lines COPY text of lines to compare with loaded events
+    # the new events' line data, used only if their COPY meets an event loaded meanwhile
+    line_nos: list[int] = field(default_factory=list)
+    event_ids: list[bytes] = field(default_factory=list)
+    digests: list[str] = field(default_factory=list)
+    lines: list[bytes] = field(default_factory=list)
+    # registrations among the new events, for raw.known_users
+    reg_users: list[int] = field(default_factory=list)
+    reg_event_ids: list[bytes] = field(default_factory=list)
+    reg_at: list[str] = field(default_factory=list)
+
+
 @dataclass
 class ObjectCleaner:
     """Cleans one object's validated lines, batch by batch, into COPY rows.
@@ -111,26 +130,27 @@ class ObjectCleaner:
         lines: list[bytes],
         event_ids: list[bytes],
         refs: list[list[int]],
-        registers: list[int | None],
+        registers: list[int],
         digests: list[str],
         rows: list[bytes],
-        occurred: list[str | None],
-    ) -> tuple[list[Any], list[Rejected]]:
-        """One validated batch -> (the columns of its ``COPY_SCHEMA`` row, rejected lines)."""
+        occurred: list[str],
+    ) -> tuple[CleanBatch, list[Rejected]]:
+        """One validated batch (``registers`` 0 = not a registration) -> (clean, rejected)."""
         users = self.users
         users.prefetch({uid for ids in refs for uid in ids})
         known, here, now = users.known, users.registered_here, self.registered_now
         loaded = self._loaded_hashes(event_ids)
         seen = self.seen
         new_rows: list[bytes] = []
-        firsts: tuple[list[Any], ...] = ([], [], [], [])  # line_no, event_id, digest, line
-        regs: tuple[list[Any], ...] = ([], [], [])  # user_id, event_id, occurred_at
+        out = CleanBatch(line_nos[0] if line_nos else 0, line_nos[-1] if line_nos else 0, b"", b"")
+        firsts: tuple[list[Any], ...] = (out.line_nos, out.event_ids, out.digests, out.lines)
+        regs: tuple[list[Any], ...] = (out.reg_users, out.reg_event_ids, out.reg_at)
         repeats: list[bytes] = []
         rejected: list[Rejected] = []
         for line_no, line, eid, ids, reg, digest, row, at in zip(
             line_nos, lines, event_ids, refs, registers, digests, rows, occurred, strict=True
         ):
-            if reg is not None:
+            if reg:
                 now.add(reg)  # a registration introduces its own user
             missing = [uid for uid in ids if uid not in known and uid not in now]
             if missing:
@@ -142,7 +162,7 @@ class ObjectCleaner:
                                  f"user id(s) {bad[:10]} never registered", str(UUID(bytes=eid)),
                                  bad)
                     )  # fmt: skip
-                    if reg is not None:
+                    if reg:
                         now.discard(reg)
                     continue
                 self.needs_users.update(earlier)
@@ -155,7 +175,7 @@ class ObjectCleaner:
                     new_rows.append(row)
                     for col, value in zip(firsts, (line_no, eid, digest, line), strict=True):
                         col.append(value)
-                    if reg is not None:
+                    if reg:
                         for col, value in zip(regs, (reg, eid, at), strict=True):
                             col.append(value)
                     continue
@@ -170,23 +190,19 @@ class ObjectCleaner:
                 b"%d\t%s\t%s\t%s\tt\n"
                 % (line_no, eid.hex().encode(), digest.encode(), copy_escape(line))
             )
-        out = [
-            [line_nos[0] if line_nos else 0],
-            [line_nos[-1] if line_nos else 0],
-            [b"\n".join(new_rows) + b"\n" if new_rows else b""],
-            *([col] for col in firsts),
-            [b"".join(repeats)],
-            *([col] for col in regs),
-        ]
+        out.rows = b"\n".join(new_rows) + b"\n" if new_rows else b""
+        out.repeats = b"".join(repeats)
         return out, rejected
 
     def _loaded_hashes(self, event_ids: list[bytes]) -> dict[bytes, str]:
         """event_id -> event_hash of the batch's events that are already loaded."""
         if not event_ids:
             return {}
+        # One text array literal ('{hex,hex,...}'): no UUID object per id on either side.
+        ids = "{" + ",".join([e.hex() for e in event_ids]) + "}"
         rows = self.users.conn.execute(
             "SELECT event_id, event_hash FROM raw.events WHERE event_id = ANY(%s::uuid[])",
-            ([UUID(bytes=e) for e in event_ids],),
+            (ids,),
         ).fetchall()
         return {r[0].bytes: r[1] for r in rows}
 

@@ -1,12 +1,14 @@
-"""Load: COPY accepted lines into a temp staging table, then one INSERT ... ON CONFLICT.
+"""Load helpers: the temp staging table, its INSERT ... ON CONFLICT, COPY escaping.
+
+The usual path COPies new events straight into ``raw.events`` (see
+:class:`socialpulse.ingestion.pipeline._EventsWriter`). The staging table is used for the
+lines that must be compared with loaded events (repeats) and for a batch whose COPY met an
+event loaded meanwhile: it is COPied here and inserted with ``ON CONFLICT DO NOTHING``.
 
 The staging tables are session temp tables with ``ON COMMIT DELETE ROWS``: they live
 inside the file's transaction only, so a crash or rollback leaves nothing behind.
-
-Per line PostgreSQL parses the JSON exactly once (``line::jsonb`` in the final INSERT,
-behind ``OFFSET 0`` so the planner cannot inline it once per extracted field). The event
-hash is computed in Python (md5 of the line as received, see :mod:`clean`) and within-file
-repeats never reach the stage, so the common path needs no window, join or sort.
+Per line PostgreSQL parses the JSON once (``line::jsonb`` in the INSERT, behind
+``OFFSET 0`` so the planner cannot inline it once per extracted field).
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ from typing import Any
 import psycopg
 import pyarrow as pa
 
-from socialpulse.ingestion import clean, reader
+from socialpulse.ingestion import clean, reader, work
 from socialpulse.ingestion.config import IngestSettings
 from socialpulse.ingestion.reader import ObjectRef, PoisonObjectError
 from socialpulse.ingestion.validate import Accepted, Rejected, events_row, validate_batch
@@ -109,12 +109,12 @@ def _ms(t0: float) -> int:
 def _reject_batch(rejected: list[Rejected]) -> pa.RecordBatch:
     return pa.record_batch(
         [
-            pa.array([r.line_no for r in rejected], pa.int32()),
-            pa.array([r.raw for r in rejected], pa.binary()),
-            pa.array([r.reason.value for r in rejected], pa.string()),
-            pa.array([r.detail for r in rejected], pa.string()),
-            pa.array([r.event_id for r in rejected], pa.string()),
-            pa.array([r.missing_user_ids for r in rejected], pa.list_(pa.int32())),
+            work.int32s(r.line_no for r in rejected),
+            work.binaries([r.raw for r in rejected]),
+            work.strings([r.reason.value for r in rejected]),
+            work.strings([r.detail for r in rejected]),
+            work.strings([r.event_id or "" for r in rejected]),
+            work.int32_lists([r.missing_user_ids or () for r in rejected]),
         ],
         schema=REJECT_SCHEMA,
     )
@@ -172,13 +172,11 @@ def _read_one(
                 item["rows_read"] += len(batch)
                 out.write_batch(
                     pa.record_batch(
-                        [
-                            pa.array([n for n, _ in batch], pa.int32()),
-                            pa.array([line for _, line in batch], pa.binary()),
-                        ],
+                        [work.int32s(n for n, _ in batch),
+                         work.binaries([line for _, line in batch])],
                         schema=READ_SCHEMA,
                     )
-                )
+                )  # fmt: skip
     except PoisonObjectError as poison:
         item.update(status="poison", reason=poison.reason.value, detail=poison.detail,
                     rows_read=0)  # fmt: skip
@@ -286,18 +284,18 @@ def _valid_batch(accepted: list[Accepted]) -> pa.RecordBatch:
             regs.append(event.payload.user_id)  # type: ignore[attr-defined]
             occurred.append(event.occurred_at.isoformat())
         else:
-            regs.append(None)
-            occurred.append(None)
+            regs.append(0)  # user ids start at 1
+            occurred.append("")
     return pa.record_batch(
         [
-            pa.array(line_nos, pa.int32()),
-            pa.array(lines, pa.binary()),
-            pa.array(ids, pa.binary(16)),
-            pa.array(refs, pa.list_(pa.int32())),
-            pa.array(regs, pa.int32()),
-            pa.array(digests, pa.string()),
-            pa.array(rows, pa.binary()),
-            pa.array(occurred, pa.string()),
+            work.int32s(line_nos),
+            work.binaries(lines),
+            work.uuids(ids),
+            work.int32_lists(refs),
+            work.int32s(regs),
+            work.strings(digests),
+            work.binaries(rows),
+            work.strings(occurred),
         ],
         schema=VALID_SCHEMA,
     )
@@ -335,8 +333,8 @@ def _clean_one(area: WorkArea, users: clean.UserDirectory, item: dict[str, Any])
         for rb in batches:
             if rb.num_rows == 0:
                 continue
-            out_batch, rejected = cleaner.batch(*(c.to_pylist() for c in rb.columns))
-            out.write_batch(pa.record_batch(out_batch, schema=COPY_SCHEMA))
+            rows, rejected = cleaner.batch(*(c.to_pylist() for c in rb.columns))
+            out.write_batch(_copy_batch(rows))
             if rejected:
                 bad.write_batch(_reject_batch(rejected))
                 for r in rejected:
@@ -356,6 +354,28 @@ def _clean_one(area: WorkArea, users: clean.UserDirectory, item: dict[str, Any])
              item["key"], cleaner.first, cleaner.repeats, cleaner.duplicates, by_reason or 0,
              result["clean_ms"])  # fmt: skip
     return dict(result)
+
+
+def _copy_batch(b: clean.CleanBatch) -> pa.RecordBatch:
+    """One ``COPY_SCHEMA`` row (a list column holds the batch's values)."""
+    one = (len(b.line_nos),)
+    regs = (len(b.reg_users),)
+    return pa.record_batch(
+        [
+            work.int32s([b.first_line]),
+            work.int32s([b.last_line]),
+            work.binaries([b.rows]),
+            work.lists(work.int32s(b.line_nos), one),
+            work.lists(work.uuids(b.event_ids), one),
+            work.lists(work.strings(b.digests), one),
+            work.lists(work.binaries(b.lines), one),
+            work.binaries([b.repeats]),
+            work.lists(work.int32s(b.reg_users), regs),
+            work.lists(work.uuids(b.reg_event_ids), regs),
+            work.lists(work.strings(b.reg_at), regs),
+        ],
+        schema=COPY_SCHEMA,
+    )
 
 
 def reclean_object(
@@ -380,4 +400,7 @@ def iter_rejects(area: WorkArea, oid: str) -> Iterator[tuple[Any, ...]]:
     for stage in ("validate", "clean"):
         with area.reader(stage, oid, "rejects") as batches:
             for rb in batches:
-                yield from zip(*(rb.column(i).to_pylist() for i in range(6)), strict=True)
+                for line_no, raw, reason, detail, event_id, missing in zip(
+                    *(c.to_pylist() for c in rb.columns), strict=True
+                ):
+                    yield line_no, raw, reason, detail, event_id or None, missing or None

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import os
 
-from cosmos import ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
+from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
 from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 from cosmos.profiles import (
     ClickhouseUserPasswordProfileMapping,
@@ -104,3 +104,17 @@ OPERATOR_ARGS: dict[str, object] = {
     # A full refresh is a deliberate, manual operation (it rebuilds insert-only history).
     "full_refresh": False,
 }
+
+
+def dbt_task_group(
+    group_id: str, profile_config: ProfileConfig, render_config: RenderConfig
+) -> DbtTaskGroup:
+    """One Cosmos task group of the project (call inside a DAG): a task per selected model."""
+    return DbtTaskGroup(
+        group_id=group_id,
+        project_config=PROJECT_CONFIG,
+        profile_config=profile_config,
+        execution_config=EXECUTION_CONFIG,
+        render_config=render_config,
+        operator_args=OPERATOR_ARGS,
+    )

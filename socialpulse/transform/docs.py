@@ -32,16 +32,25 @@ SCREENSHOT = REPO_ROOT / "docs" / "images" / "dbt_lineage.png"
 SCREENSHOT_MODEL = "stg_events__user_registered"
 
 
-def generate(target_path: Path | None = None, env: dict[str, str] | None = None) -> Path:
+def generate(
+    target_path: Path | None = None,
+    env: dict[str, str] | None = None,
+    *,
+    prefix: str = "",
+    pg_database: str | None = None,
+) -> Path:
     """Run ``dbt docs generate`` on the ClickHouse target; returns the site's directory.
 
     On ClickHouse the catalog holds the marts and, through the PostgreSQL-engine mirrors
-    (created first), the vault they read: one lineage from raw to marts.
+    (created first), the vault they read: one lineage from raw to marts. ``prefix`` and
+    ``pg_database`` select other mirrors (tests), as in ``socialpulse.transform.marts``.
     """
-    run_dbt(
-        ["run-operation", "create_vault_mirrors"], env=env, target="ch", target_path=target_path
-    )
-    run_dbt(["docs", "generate"], env=env, target="ch", target_path=target_path)
+    from socialpulse.transform.marts import dbt_vars
+
+    args = dbt_vars(prefix, pg_database)
+    ch = {"env": env, "target": "ch", "target_path": target_path}
+    run_dbt(["run-operation", "create_vault_mirrors", *args], **ch)  # type: ignore[arg-type]
+    run_dbt(["docs", "generate", *args], **ch)  # type: ignore[arg-type]
     site = target_path or DBT_TARGET_DIR
     missing = [f for f in SITE_FILES if not (site / f).exists()]
     if missing:

@@ -16,11 +16,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import clickhouse_connect
 import pytest
 from clickhouse_connect.driver.client import Client
 
 from generator.writer import minio_client
+from infra.stack.clickhouse import ClickHouseService
 from socialpulse.settings import Settings
 from socialpulse.transform.marts import build_marts, centrality_snapshot
 from socialpulse.transform.project import run_dbt
@@ -51,13 +51,7 @@ class MartsWorld:
     held_back: Callable[[str], bool]
 
     def client(self) -> Client:
-        s = self.settings
-        return clickhouse_connect.get_client(
-            host=s.clickhouse_host,
-            port=s.clickhouse_http_port,
-            username=s.clickhouse_user,
-            password=s.clickhouse_password.get_secret_value(),
-        )
+        return ClickHouseService(self.settings).client()
 
     def build(self, *, full_refresh: bool = False) -> None:
         build_marts(

@@ -48,12 +48,9 @@ comment_authors as (
     select author_hk from {{ ref('link_comment_target') }}
 ),
 
-shares as (
-    select share_hk, post_author_hk from {{ ref('link_share_post') }}
-),
-
-share_details as (
-    select share_hk, share_kind, effective_from from {{ ref('sat_share_details') }}
+-- reshares per post are counted once, in the virality mart
+post_reshares as (
+    select author_id, shares, quotes from {{ ref('mart_post_virality') }}
 ),
 
 latest_graph_run as (
@@ -111,20 +108,13 @@ content as (
     group by author_hk
 ),
 
-share_kinds as (
-    select share_hk, argMin(share_kind, effective_from) as share_kind
-    from share_details
-    group by share_hk
-),
-
 reshares as (
     select
-        shares.post_author_hk as user_hk,
-        countIf(share_kinds.share_kind = 'share') as reposts_received,
-        countIf(share_kinds.share_kind = 'quote') as quotes_received
-    from shares
-    inner join share_kinds on shares.share_hk = share_kinds.share_hk
-    group by shares.post_author_hk
+        author_id,
+        sum(shares) as reposts_received,
+        sum(quotes) as quotes_received
+    from post_reshares
+    group by author_id
 ),
 
 membership_counts as (
@@ -170,7 +160,7 @@ final as (
     left join lifecycle on users.user_hk = lifecycle.user_hk
     left join ties on users.user_hk = ties.user_hk
     left join content on users.user_hk = content.user_hk
-    left join reshares on users.user_hk = reshares.user_hk
+    left join reshares on toUInt64(assumeNotNull(users.user_id)) = reshares.author_id
     left join membership_counts on users.user_hk = membership_counts.user_hk
     left join centrality on users.user_id = centrality.user_id
 )
