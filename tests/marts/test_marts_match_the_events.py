@@ -87,7 +87,8 @@ def test_dau_and_rolling_wau(marts_world: MartsWorld, events: list[dict[str, Any
     today = datetime.now(UTC).date()
     active: dict[date, set[int]] = defaultdict(set)
     for (user, session), started in starts.items():
-        ended = ends.get((user, session), datetime.now(UTC))
+        # no offline event (yet): until now, at most a day (sessions never last longer)
+        ended = ends.get((user, session), min(started + timedelta(days=1), datetime.now(UTC)))
         for day in _days(started.date(), max(started, ended).date()):
             active[day].add(user)
     rows = marts_world.rows(

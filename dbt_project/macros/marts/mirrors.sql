@@ -10,12 +10,18 @@
 -#}
 {% macro create_vault_mirrors() -%}
     {%- if execute and target.type == 'clickhouse' -%}
+        {%- set pg_database = var("vault_pg_database") -%}
         {%- for schema in ['staging', 'raw_vault', 'business_vault', 'graph'] -%}
-            {%- set ddl -%}
-                create database if not exists {{ generate_schema_name(schema, none) }}
-                engine = PostgreSQL(socialpulse_pg, database = '{{ var("vault_pg_database") }}', schema = '{{ schema }}')
+            {%- set mirror = generate_schema_name(schema, none) -%}
+            {%- set engine -%}
+                PostgreSQL(socialpulse_pg, database = '{{ pg_database }}', schema = '{{ schema }}')
             {%- endset -%}
-            {%- do run_query(ddl) -%}
+            {#- a mirror of another warehouse database (var changed) is replaced, not reused -#}
+            {%- set existing = run_query("select engine_full from system.databases where name = '" ~ mirror ~ "'") -%}
+            {%- if existing.rows | length > 0 and ("database = '" ~ pg_database ~ "'") not in existing.rows[0][0] -%}
+                {%- do run_query("drop database " ~ mirror ~ " sync") -%}
+            {%- endif -%}
+            {%- do run_query("create database if not exists " ~ mirror ~ " engine = " ~ engine) -%}
         {%- endfor -%}
     {%- endif -%}
     {#- the hook itself: the databases are created above, one statement each -#}

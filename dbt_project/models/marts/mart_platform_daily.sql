@@ -108,12 +108,17 @@ activity_daily as (
     group by activity_date
 ),
 
--- a session is [came online, went offline); still open: until now
+-- a session is [came online, went offline); one without its end (still online, or the
+-- offline event never came) lasts until now, at most a day: sessions never last longer
+-- (contract: session_seconds <= 86400), so an orphan never counts a user active forever
 sessions as (
     select
         user_hk,
         minIf(effective_from, online_status = 'online') as started_at,
-        coalesce(minIf(effective_from, online_status = 'offline'), now64(6, 'UTC')) as ended_at,
+        coalesce(
+            minIf(effective_from, online_status = 'offline'),
+            least(started_at + interval 1 day, now64(6, 'UTC'))
+        ) as ended_at,
         max(load_ts) as max_load_ts
     from user_status
     group by user_hk, session_id
