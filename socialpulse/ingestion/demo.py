@@ -21,13 +21,22 @@ def run_ingestion_demo(settings: Settings, minutes: int = 30, users: int = 300) 
 
     cfg = get_ingest_settings()
     root = cfg.prefix.removesuffix("events/")
-    start = (datetime.now(UTC) - timedelta(hours=2)).replace(second=0, microsecond=0)
-    gen = state.new_state(simulation.create_world(2026, start, users))
+    # One demo world, kept between runs (like `generate run`): a rerun continues it, so ids
+    # are never reused for other posts/users in the same warehouse. Never past the last
+    # closed minute (ingestion rejects events from the future).
+    state_file = state.state_path(settings, "demo")
+    gen = state.load(state_file)
+    if gen is None:
+        start = (datetime.now(UTC) - timedelta(hours=2)).replace(second=0, microsecond=0)
+        gen = state.new_state(simulation.create_world(2026, start, users))
+    last_closed = runner.minute_index(datetime.now(UTC)) - 1
+    minutes = max(0, min(minutes, last_closed - gen.world.next_minute + 1))
     writer = ObjectWriter(minio_sink(settings, prefix=root, bucket=cfg.source_bucket(settings)))
     try:
         stats = runner.backfill(gen, writer, minutes, dirty_rate=0.02)
     finally:
         writer.close()
+    state.save(gen, state_file)
     typer.echo(f"  backfill: {stats.events:,} events in {stats.objects} objects")
     migrate(settings.warehouse_dsn)
     api = AirflowApi(settings)

@@ -15,7 +15,7 @@ community_details as (
 ),
 
 group_communities as (
-    select group_hk, community_hk from {{ ref('link_group_community') }}
+    {{ first_link('link_group_community', 'group_hk', ['community_hk']) }}
 ),
 
 group_periods as (
@@ -25,11 +25,11 @@ group_periods as (
 ),
 
 post_communities as (
-    select post_hk, community_hk from {{ ref('link_post_community') }}
+    {{ first_link('link_post_community', 'post_hk', ['community_hk']) }}
 ),
 
 post_authors as (
-    select post_hk, author_hk from {{ ref('link_post_author') }}
+    {{ first_link('link_post_author', 'post_hk', ['author_hk']) }}
 ),
 
 post_details as (
@@ -37,11 +37,11 @@ post_details as (
 ),
 
 comment_communities as (
-    select comment_hk, community_hk from {{ ref('link_comment_community') }}
+    {{ first_link('link_comment_community', 'comment_hk', ['community_hk']) }}
 ),
 
 comment_authors as (
-    select comment_hk, author_hk from {{ ref('link_comment_target') }}
+    {{ first_link('link_comment_target', 'comment_hk', ['author_hk']) }}
 ),
 
 comment_details as (

@@ -17,15 +17,15 @@ post_details as (
 ),
 
 post_authors as (
-    select post_hk, author_hk from {{ ref('link_post_author') }}
+    {{ first_link('link_post_author', 'post_hk', ['author_hk']) }}
 ),
 
 post_communities as (
-    select post_hk, community_hk from {{ ref('link_post_community') }}
+    {{ first_link('link_post_community', 'post_hk', ['community_hk']) }}
 ),
 
 post_topics as (
-    select post_hk, topic_hk from {{ ref('link_post_topic') }}
+    {{ first_link('link_post_topic', 'post_hk', ['topic_hk']) }}
 ),
 
 users as (
@@ -45,7 +45,7 @@ views as (
 ),
 
 shares as (
-    select share_hk, post_hk from {{ ref('link_share_post') }}
+    {{ first_link('link_share_post', 'share_hk', ['post_hk']) }}
 ),
 
 share_details as (
@@ -53,7 +53,8 @@ share_details as (
 ),
 
 comments as (
-    select target_hk as post_hk from {{ ref('link_comment_target') }}
+    select target_hk as post_hk
+    from ({{ first_link('link_comment_target', 'comment_hk', ['target_type', 'target_hk']) }}) as targets
     where target_type = 'post'
 ),
 

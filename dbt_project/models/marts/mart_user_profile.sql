@@ -29,23 +29,23 @@ memberships as (
 ),
 
 group_communities as (
-    select group_hk, community_hk from {{ ref('link_group_community') }}
+    {{ first_link('link_group_community', 'group_hk', ['community_hk']) }}
 ),
 
 post_authors as (
-    select author_hk from {{ ref('link_post_author') }}
+    select author_hk from ({{ first_link('link_post_author', 'post_hk', ['author_hk']) }}) as posts
 ),
 
 story_authors as (
-    select author_hk from {{ ref('link_story_author') }}
+    select author_hk from ({{ first_link('link_story_author', 'story_hk', ['author_hk']) }}) as stories
 ),
 
 reel_authors as (
-    select author_hk from {{ ref('link_reel_author') }}
+    select author_hk from ({{ first_link('link_reel_author', 'reel_hk', ['author_hk']) }}) as reels
 ),
 
 comment_authors as (
-    select author_hk from {{ ref('link_comment_target') }}
+    select author_hk from ({{ first_link('link_comment_target', 'comment_hk', ['author_hk']) }}) as comments
 ),
 
 -- reshares per post are counted once, in the virality mart
