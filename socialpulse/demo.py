@@ -51,7 +51,7 @@ def build_vault(settings: Settings) -> None:
     for table in (
         "raw_vault.hub_user",
         "raw_vault.link_friendship",
-        "business_vault.current_relationships",
+        "business_vault.bridge_user_social",
     ):
         typer.echo(f"  {table:<40} {summary.rows.get(table, 0):>10,}")
 

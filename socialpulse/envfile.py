@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import secrets
+import string
 from pathlib import Path
 
 PLACEHOLDER = "change-me"
+#: Letters and digits only: a secret is passed on command lines (neo4j-admin), in URLs and
+#: DSNs, and one starting with "-" was read as an option (seen: token_urlsafe made one).
+SECRET_ALPHABET = string.ascii_letters + string.digits
+SECRET_LENGTH = 24
+
+
+def new_secret() -> str:
+    """A random secret of ``SECRET_LENGTH`` letters and digits (~142 bits)."""
+    return "".join(secrets.choice(SECRET_ALPHABET) for _ in range(SECRET_LENGTH))
 
 
 def init_env(example: Path, target: Path) -> bool:
@@ -19,7 +29,7 @@ def init_env(example: Path, target: Path) -> bool:
     for line in example.read_text().splitlines():
         key, sep, value = line.partition("=")
         if sep and not line.lstrip().startswith("#") and value.strip() == PLACEHOLDER:
-            line = f"{key}={secrets.token_urlsafe(18)}"
+            line = f"{key}={new_secret()}"
         lines.append(line)
     target.write_text("\n".join(lines) + "\n")
     target.chmod(0o600)

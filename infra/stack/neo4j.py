@@ -327,7 +327,10 @@ class Neo4jService(NativeService):
         """
         if (self.data_dir / "data" / "databases" / "system").exists():
             return
-        argv = self._java_argv(java, ADMIN_CLASS, "dbms", "set-initial-password", self._password())
+        # "--": the password is a positional argument even if it starts with "-"
+        argv = self._java_argv(
+            java, ADMIN_CLASS, "dbms", "set-initial-password", "--", self._password()
+        )
         proc = subprocess.run(
             argv, env=self._admin_env(), capture_output=True, text=True, check=False
         )

@@ -24,11 +24,15 @@ DOCS_PREFIX = "docs_test_"
 
 @pytest.fixture(scope="module")
 def site(
-    vault_world: VaultWorld, settings: Settings, started_service: Callable[[str], Any]
+    vault_world: VaultWorld,
+    settings: Settings,
+    started_service: Callable[[str], Any],
+    tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Path]:
     started_service("clickhouse")  # the catalog is read through ClickHouse (target ch)
+    # its own target path: the vault tests read the build's run_results/manifest
     yield generate(
-        target_path=vault_world.target_path,
+        target_path=tmp_path_factory.mktemp("docs_target"),
         env=vault_world.env,
         prefix=DOCS_PREFIX,
         pg_database=TEST_DB,

@@ -104,16 +104,17 @@ def test_marts_follow_the_vault_and_the_last_known_centrality(
     assert rendered["trigger_rules"]["centrality_snapshot"] == "all_done"
     assert tasks["centrality_snapshot"] == ["graph_sync_and_rank"]
     # ... but a mart never runs on a failed vault: its roots wait for the vault's leaves too.
-    root = tasks["marts.mart_user_profile_model_build"]
+    root = tasks["marts.mart_post_virality_model_build"]
     assert "centrality_snapshot" in root
     assert "vault.pit_user_model_build" in root
     assert all(
         rendered["trigger_rules"][t] == "all_success" for t in tasks if t.startswith("marts.")
     )
-    # marts on marts: the campaign roll-up reads the ad mart
+    # marts on marts: the campaign roll-up reads the ad mart, profiles read post reshares
     assert tasks["marts.mart_campaign_performance_daily_model_build"] == [
         "marts.mart_ad_performance_daily_model_build"
     ]
+    assert tasks["marts.mart_user_profile_model_build"] == ["marts.mart_post_virality_model_build"]
 
 
 def test_a_cosmos_task_builds_its_model_against_the_warehouse(

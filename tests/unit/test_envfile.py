@@ -30,3 +30,14 @@ def test_existing_env_is_never_overwritten(tmp_path: Path) -> None:
     target.write_text("A_PASSWORD=mine\n")
     assert init_env(example, target) is False
     assert target.read_text() == "A_PASSWORD=mine\n"
+
+
+def test_secrets_are_letters_and_digits_only(tmp_path: Path) -> None:
+    # a secret starting with "-" was read as an option by neo4j-admin
+    example = tmp_path / ".env.example"
+    example.write_text("\n".join(f"S{i}={PLACEHOLDER}" for i in range(200)) + "\n")
+    target = tmp_path / ".env"
+    init_env(example, target)
+    values = [line.split("=", 1)[1] for line in target.read_text().splitlines()]
+    assert len(set(values)) == 200
+    assert all(v.isalnum() and v.isascii() and len(v) >= 24 for v in values)
