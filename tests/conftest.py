@@ -12,6 +12,7 @@ import pytest
 from alert_doubles import mailbox, telegram  # noqa: F401  (fixtures shared by all tests)
 
 from infra.stack.base import NativeService
+from infra.stack.clickhouse import ClickHouseService
 from infra.stack.registry import service
 from socialpulse.settings import Settings, get_settings
 
@@ -34,3 +35,11 @@ def started_service(settings: Settings) -> Callable[[str], NativeService]:
         return started[name]
 
     return _start
+
+
+@pytest.fixture(scope="session")
+def clickhouse(started_service: Callable[[str], NativeService]) -> ClickHouseService:
+    """The running ClickHouse service (typed: its ``client()``, ``client(analyst=True)``)."""
+    svc = started_service("clickhouse")
+    assert isinstance(svc, ClickHouseService)
+    return svc

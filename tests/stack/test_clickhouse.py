@@ -8,7 +8,7 @@ pinned version: /ping, queries over HTTP (clickhouse-connect) and native TCP
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import date
 
 import clickhouse_connect
@@ -18,7 +18,6 @@ from clickhouse_connect.driver.exceptions import DatabaseError
 from clickhouse_driver import Client as NativeClient
 from clickhouse_driver.errors import ServerException
 
-from infra.stack.base import NativeService
 from infra.stack.clickhouse import ClickHouseService
 from socialpulse.settings import Settings
 
@@ -35,10 +34,9 @@ AUTHENTICATION_FAILED = 516
 
 
 @pytest.fixture(scope="module")
-def ch(started_service: Callable[[str], NativeService]) -> ClickHouseService:
-    svc = started_service("clickhouse")
-    assert isinstance(svc, ClickHouseService)
-    return svc
+def ch(clickhouse: ClickHouseService) -> ClickHouseService:
+    """Short name for this module's many uses of the shared fixture."""
+    return clickhouse
 
 
 @pytest.fixture(scope="module")
@@ -195,7 +193,7 @@ def test_anonymous_default_user_can_do_nothing(
 def test_data_survives_stop_and_start(
     ch: ClickHouseService, settings: Settings, table: str
 ) -> None:
-    persisted = f"{table.split('.')[0]}.persisted"
+    persisted = f"{table}_persisted"  # dropped at the end (marts outlives the test)
     admin = ch.client()
     admin.command(f"CREATE TABLE {persisted} (id UInt64, v String) ENGINE = MergeTree ORDER BY id")
     admin.insert(persisted, [(i, f"v{i}") for i in range(1000)], column_names=["id", "v"])
@@ -213,6 +211,7 @@ def test_data_survives_stop_and_start(
     summary = ch.client().query(f"SELECT count(), sum(id), max(v) FROM {persisted}").result_rows
     assert summary == [(1000, sum(range(1000)), "v999")]
     assert pipeline_native(settings).execute(
-        "SELECT engine FROM system.tables WHERE database = %(db)s AND name = 'persisted'",
-        {"db": table.split(".")[0]},
+        "SELECT engine FROM system.tables WHERE database = %(db)s AND name = %(name)s",
+        {"db": table.split(".")[0], "name": persisted.split(".")[1]},
     ) == [("MergeTree",)]
+    ch.client().command(f"DROP TABLE {persisted} SYNC")

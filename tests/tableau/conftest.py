@@ -6,21 +6,13 @@ Created by the pipeline user: the analyst may only read ``marts``.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 from clickhouse_connect.driver.client import Client
 from tableau_world import create_table, fill_every_type
 
-from infra.stack.base import NativeService
 from infra.stack.clickhouse import ClickHouseService
-
-
-@pytest.fixture(scope="module")
-def clickhouse(started_service: Callable[[str], NativeService]) -> ClickHouseService:
-    svc = started_service("clickhouse")
-    assert isinstance(svc, ClickHouseService)
-    return svc
 
 
 @pytest.fixture(scope="module")
