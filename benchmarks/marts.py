@@ -53,6 +53,7 @@ from infra.stack.registry import service
 from neo4j_jobs.config import GraphJobConfig
 from neo4j_jobs.run import sync_and_rank
 from socialpulse.settings import Settings, get_settings
+from socialpulse.transform.marts import dbt_vars, drop_marts_databases
 from socialpulse.transform.project import run_dbt
 from socialpulse.transform.world import ensure_database, ingest_prefix, remove_prefix
 
@@ -61,8 +62,6 @@ PREFIX = "bench_"
 LABELS = "BenchMarts_"
 MARTS_DB = f"{PREFIX}marts"
 CHECK_DB = f"{PREFIX}marts_check"
-CH_DATABASES = [f"{PREFIX}{s}" for s in ("marts", "staging", "raw_vault", "business_vault")]
-CH_DATABASES += [f"{PREFIX}graph", CHECK_DB]
 INCREMENTAL = ["mart_platform_daily", "mart_ad_performance_daily"]
 
 #: Typical dashboard queries ({db} = the marts database). "7 days" = the last 7 UTC days.
@@ -202,10 +201,6 @@ def _pg_count(dsn: str, query: str) -> int:
 # --- dbt ------------------------------------------------------------------------------
 
 
-def _ch_vars() -> str:
-    return json.dumps({"ch_database_prefix": PREFIX, "vault_pg_database": DB})
-
-
 def _results(target: Path) -> tuple[dict[str, float], dict[str, float]]:
     data = json.loads((target / "run_results.json").read_text())
     models: dict[str, float] = {}
@@ -228,7 +223,7 @@ def dbt_marts(args: list[str], target: Path, svc: ClickHouseService) -> DbtRun:
     with RssSampler(svc.pid()) as rss:
         started = time.perf_counter()
         proc = run_dbt(
-            [*args, "--vars", _ch_vars()],
+            [*args, *dbt_vars(PREFIX, DB)],
             target="ch",
             env={"POSTGRES_DB": DB},
             target_path=target,
@@ -331,8 +326,8 @@ def print_table(headers: list[str], rows: list[list[str]]) -> None:
 
 
 def cleanup(settings: Settings, ch: Client) -> None:
-    for database in CH_DATABASES:
-        ch.command(f"DROP DATABASE IF EXISTS {database} SYNC")
+    drop_marts_databases(ch, PREFIX)
+    ch.command(f"DROP DATABASE IF EXISTS {CHECK_DB} SYNC")
     with psycopg.connect(settings.postgres_dsn("postgres"), autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(DB)))
 
@@ -344,9 +339,7 @@ def wipe_graph(settings: Settings, config: GraphJobConfig) -> None:
 
     auth = (settings.neo4j_user, settings.neo4j_password.get_secret_value())
     with GraphDatabase.driver(settings.neo4j_uri, auth=auth) as driver:
-        store = GraphStore(driver, config)
-        store.wipe()
-        store.drop_schema()
+        GraphStore(driver, config).remove()
 
 
 def bench_size(

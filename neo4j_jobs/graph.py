@@ -220,6 +220,13 @@ class GraphStore:
             "CALL gds.graph.drop($name, false) YIELD graphName RETURN graphName", name=name
         )
 
+    def remove(self) -> None:
+        """Everything of this namespace: its projections, nodes, relationships, constraints."""
+        for name in self.projections():
+            self.drop_projection(name)
+        self.wipe()
+        self.drop_schema()
+
     def max_heap(self) -> tuple[int, int]:
         """(max heap, available heap) of the Neo4j JVM in bytes, from gds.debug.sysInfo."""
         records, _, _ = self.driver.execute_query(

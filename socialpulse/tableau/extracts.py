@@ -57,7 +57,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Literal
 
-import clickhouse_connect
 import urllib3
 from clickhouse_connect.driver.client import Client
 from clickhouse_connect.driver.exceptions import ClickHouseError
@@ -75,6 +74,7 @@ from tableauhyperapi import (
     escape_string_literal,
 )
 
+from infra.stack.clickhouse import ClickHouseService
 from socialpulse.query import format_table
 from socialpulse.settings import REPO_ROOT, Settings, get_settings
 
@@ -355,23 +355,16 @@ def extract_table(
 def connect(settings: Settings, user: str | None = None) -> Client:
     """An HTTP client as ``user`` (default: the analyst); only the two configured users are
     known, since their passwords come from the settings (``.env``)."""
-    passwords = {
-        settings.clickhouse_analyst_user: settings.clickhouse_analyst_password,
-        settings.clickhouse_user: settings.clickhouse_password,
-    }
     user = user or settings.clickhouse_analyst_user
-    if user not in passwords:
+    if user not in (settings.clickhouse_analyst_user, settings.clickhouse_user):
         raise ExtractError(
             f"unknown ClickHouse user {user!r}: use {settings.clickhouse_analyst_user!r} "
             f"(CLICKHOUSE_ANALYST_USER) or {settings.clickhouse_user!r} (CLICKHOUSE_USER)"
         )
     # the driver logs its own traceback for server errors; we raise one clear error instead
     logging.getLogger("clickhouse_connect").setLevel(logging.CRITICAL)
-    return clickhouse_connect.get_client(
-        host=settings.clickhouse_host,
-        port=settings.clickhouse_http_port,
-        username=user,
-        password=passwords[user].get_secret_value(),
+    return ClickHouseService(settings).client(
+        analyst=user == settings.clickhouse_analyst_user,
         compress=False,  # loopback/LAN: compressing costs more CPU than it saves
     )
 

@@ -25,6 +25,8 @@ log = logging.getLogger(__name__)
 
 MARTS_SELECTOR = "tag:marts"
 GRAPH_SCHEMA = "graph"
+#: The warehouse schemas the on-run-start hook mirrors (dbt_project/macros/marts/mirrors.sql).
+MIRRORED_SCHEMAS = ("staging", "raw_vault", "business_vault", GRAPH_SCHEMA)
 
 
 @dataclass(frozen=True)
@@ -90,6 +92,15 @@ def build_marts(
     seconds = time.perf_counter() - started
     log.info("marts built in %.0f s", seconds)
     return seconds
+
+
+def drop_marts_databases(client: Any, prefix: str) -> None:
+    """Drop ``<prefix>marts`` and its mirrors (a test's or benchmark's; the vault is untouched:
+    dropping a PostgreSQL-engine database only forgets the mirror)."""
+    if not prefix:
+        raise ValueError("refusing to drop the real marts: give the prefix of a scratch build")
+    for schema in ("marts", *MIRRORED_SCHEMAS):
+        client.command(f"DROP DATABASE IF EXISTS {prefix}{schema} SYNC")
 
 
 def headline_numbers(client: Any, database: str = "marts") -> dict[str, list[tuple[Any, ...]]]:

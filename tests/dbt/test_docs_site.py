@@ -16,6 +16,7 @@ from infra.stack.clickhouse import ClickHouseService
 from socialpulse.settings import Settings
 from socialpulse.transform.docs import generate, serving
 from socialpulse.transform.docs_browser import CHROMEDRIVER, CHROMIUM
+from socialpulse.transform.marts import drop_marts_databases
 
 pytestmark = [pytest.mark.stack, pytest.mark.slow]
 
@@ -37,9 +38,7 @@ def site(
         prefix=DOCS_PREFIX,
         pg_database=TEST_DB,
     )
-    client = ClickHouseService(settings).client()
-    for schema in ("staging", "raw_vault", "business_vault", "graph"):
-        client.command(f"DROP DATABASE IF EXISTS {DOCS_PREFIX}{schema} SYNC")
+    drop_marts_databases(ClickHouseService(settings).client(), DOCS_PREFIX)
 
 
 def test_docs_site_serves_manifest_and_catalog(site: Path) -> None:

@@ -61,11 +61,7 @@ def world(graph_dsn: str, driver: Driver, settings: Settings) -> Iterator[GraphW
     try:
         yield world
     finally:
-        store = world.store
-        for name in store.projections():
-            store.drop_projection(name)
-        store.wipe()
-        store.drop_schema()
+        world.store.remove()
         vault.drop()
         with psycopg.connect(graph_dsn, autocommit=True) as conn:
             conn.execute(

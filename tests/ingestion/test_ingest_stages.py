@@ -25,6 +25,7 @@ from infra.stack.airflow import airflow_env
 from socialpulse.ingestion import stages, work
 from socialpulse.ingestion.discover import list_objects
 from socialpulse.ingestion.pipeline import load_objects
+from socialpulse.ingestion.reader import iter_lines, open_object
 from socialpulse.ingestion.reasons import Reason
 from socialpulse.ingestion.work import WorkArea
 from socialpulse.settings import Settings
@@ -41,12 +42,8 @@ def _keys(minio: Any, bucket: str, prefix: str) -> list[str]:
 
 
 def _lines(minio: Any, bucket: str, key: str) -> list[bytes]:
-    resp = minio.get_object(bucket, key)
-    try:
-        return gzip.decompress(resp.read()).splitlines()
-    finally:
-        resp.close()
-        resp.release_conn()
+    with open_object(minio, bucket, key) as stream:
+        return list(iter_lines(stream))
 
 
 def test_each_stage_writes_artefacts_and_only_load_touches_raw(

@@ -8,7 +8,6 @@ The generated files stay in MinIO for the tests that recompute metrics from them
 
 from __future__ import annotations
 
-import gzip
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -21,8 +20,9 @@ from clickhouse_connect.driver.client import Client
 
 from generator.writer import minio_client
 from infra.stack.clickhouse import ClickHouseService
+from socialpulse.ingestion.reader import iter_lines, open_object
 from socialpulse.settings import Settings
-from socialpulse.transform.marts import build_marts, centrality_snapshot
+from socialpulse.transform.marts import build_marts, centrality_snapshot, drop_marts_databases
 from socialpulse.transform.project import run_dbt
 from socialpulse.transform.world import (
     LoadedWorld,
@@ -79,15 +79,10 @@ class MartsWorld:
             name = str(obj.object_name)
             if not name.endswith(".jsonl.gz"):
                 continue
-            response = client.get_object(bucket, name)
-            try:
-                body = gzip.decompress(response.read())
-            finally:
-                response.close()
-                response.release_conn()
-            for line in body.splitlines():
-                if line.strip():
-                    yield json.loads(line)
+            with open_object(client, bucket, name) as stream:
+                for line in iter_lines(stream):
+                    if line.strip():
+                        yield json.loads(line)
 
 
 @pytest.fixture(scope="session")
@@ -120,13 +115,11 @@ def marts_world(
     marts.build_vault()
     centrality_snapshot(settings, dsn)  # the graph schema exists even before any graph run
     client = marts.client()
-    for db in ("marts", "staging", "raw_vault", "business_vault", "graph"):
-        client.command(f"DROP DATABASE IF EXISTS {PREFIX}{db} SYNC")
+    drop_marts_databases(client, PREFIX)
     marts.build(full_refresh=True)
     yield marts
     remove_prefix(world.prefix, settings=settings)
-    for db in ("marts", "staging", "raw_vault", "business_vault", "graph"):
-        client.command(f"DROP DATABASE IF EXISTS {PREFIX}{db} SYNC")
+    drop_marts_databases(client, PREFIX)
 
 
 #: The incremental marts and a total that grows when late events arrive.

@@ -35,11 +35,7 @@ def graph_config(
     s = marts_world.settings
     auth = (s.neo4j_user, s.neo4j_password.get_secret_value())
     with GraphDatabase.driver(s.neo4j_uri, auth=auth) as driver:
-        store = GraphStore(driver, config)
-        for name in store.projections():
-            store.drop_projection(name)
-        store.wipe()
-        store.drop_schema()
+        GraphStore(driver, config).remove()
 
 
 def profile_centrality(world: MartsWorld) -> dict[int, tuple[Any, Any]]:
