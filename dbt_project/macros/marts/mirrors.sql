@@ -7,6 +7,7 @@
     The connection is the server's named collection socialpulse_pg (host, port, user,
     password: infra/clickhouse/config.xml natively, infra/clickhouse/config.d in compose),
     so no credential appears in DDL, logs or Airflow; only the database is overridden.
+    The schema list is also socialpulse.transform.marts.MIRRORED_SCHEMAS (scratch clean-up).
 -#}
 {% macro create_vault_mirrors() -%}
     {%- if execute and target.type == 'clickhouse' -%}
