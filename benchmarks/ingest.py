@@ -32,6 +32,7 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from hashlib import md5
 from pathlib import Path
 from typing import Any
 
@@ -41,12 +42,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from generator import runner, simulation, state
 from generator.writer import MinioSink, ObjectWriter, minio_client
-from socialpulse.contracts import validate_line
+from socialpulse.contracts import EVENT_ADAPTER, validate_line
 from socialpulse.ingestion import stages
+from socialpulse.ingestion.batch_gc import tune_for_batches
 from socialpulse.ingestion.config import IngestSettings
 from socialpulse.ingestion.discover import list_objects
 from socialpulse.ingestion.migrate import migrate
-from socialpulse.ingestion.pipeline import load_objects
+from socialpulse.ingestion.pipeline import EVENTS_COPY_COLUMNS, load_objects
+from socialpulse.ingestion.reader import iter_lines, open_object
+from socialpulse.ingestion.validate import events_row
 from socialpulse.ingestion.work import WorkArea
 from socialpulse.settings import get_settings
 
@@ -204,6 +208,60 @@ def naive(prefix: str, limit: int) -> tuple[int, float]:
         return rows, time.perf_counter() - t0
 
 
+def _backend_seconds(conn: psycopg.Connection) -> float:
+    pid = conn.execute("SELECT pg_backend_pid()").fetchone()[0]  # type: ignore[index]
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def floor(prefix: str, limit: int, batch_size: int) -> dict[str, float]:
+    """CPU per event of the parts no design can skip, on the same files (µs per event):
+    MinIO body -> gzip -> lines; the shared Pydantic contracts on each line; PostgreSQL
+    COPYing ready-made rows into a table shaped like ``raw.events`` (same primary key and
+    index). Their sum bounds what 2 cores can do: at most ``2 / sum`` events per second."""
+    s = get_settings()
+    client = minio_client(s)
+    tune_for_batches()  # as the stages run
+    lines: list[bytes] = []
+    c0 = time.process_time()
+    for obj in list_objects(client, s.minio_bucket, prefix + "events/"):
+        with open_object(client, s.minio_bucket, obj.key) as stream:
+            lines.extend(iter_lines(stream))
+        if len(lines) >= limit:
+            break
+    read_s = time.process_time() - c0
+    validate = EVENT_ADAPTER.validator.validate_json
+    context = {"now": datetime.now(UTC) + timedelta(minutes=5)}
+    c0 = time.process_time()
+    for line in lines:  # results dropped at once: only the validation is measured
+        validate(line, context=context)
+    validate_s = time.process_time() - c0
+    rows = [
+        b"0\tfloor\t" + events_row(validate(line, context=context), line, n, md5(line).hexdigest())
+        for n, line in enumerate(lines, start=1)
+    ]
+    blocks = [b"\n".join(rows[i : i + batch_size]) + b"\n" for i in range(0, len(rows), batch_size)]
+    table = f"bench_floor_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(s.warehouse_dsn) as conn:
+        conn.execute(f"CREATE TABLE {table} (LIKE raw.events INCLUDING ALL)")
+        conn.commit()
+        try:
+            b0, c0 = _backend_seconds(conn), time.process_time()
+            for block in blocks:
+                with conn.cursor().copy(f"COPY {table} ({EVENTS_COPY_COLUMNS}) FROM STDIN") as cp:
+                    cp.write(block)
+                conn.commit()
+            copy_client_s = time.process_time() - c0
+            time.sleep(0.5)
+            copy_backend_s = _backend_seconds(conn) - b0
+        finally:
+            conn.execute(f"DROP TABLE {table}")
+            conn.commit()
+    n = len(lines)
+    return {"events": n, "read_us": read_s / n * 1e6, "validate_us": validate_s / n * 1e6,
+            "copy_client_us": copy_client_s / n * 1e6, "copy_postgres_us": copy_backend_s / n * 1e6}  # fmt: skip
+
+
 def cleanup(prefix: str) -> None:
     s = get_settings()
     with psycopg.connect(s.warehouse_dsn) as conn:
@@ -242,6 +300,7 @@ def main() -> None:
     ap.add_argument("--events", type=int, default=200_000, help="events to generate and load")
     ap.add_argument("--users", type=int, default=20_000, help="users of the generated world")
     ap.add_argument("--naive-events", type=int, default=20_000, help="subset for the baseline")
+    ap.add_argument("--floor-events", type=int, default=200_000, help="subset for the floor")
     ap.add_argument(
         "--profile", action="store_true", help="cProfile each stage (validation in-process)"
     )
@@ -296,6 +355,14 @@ def main() -> None:
         print(f"  CPU: loader + workers {fast['python_cpu_s']:.1f}s ({per['python']:.1f} us/event), "
               f"PostgreSQL backends {fast['postgres_cpu_s']:.1f}s ({per['postgres']:.1f} us/event)"
               f"; load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+        low = floor(prefix, args.floor_events, IngestSettings().batch_size)
+        parts = ("read", "validate", "copy_client", "copy_postgres")
+        total_us = sum(low[f"{p}_us"] for p in parts)
+        print(f"floor ({low['events']:,} events, CPU us/event): MinIO+gzip+lines {low['read_us']:.1f}, "
+              f"Pydantic contracts {low['validate_us']:.1f}, COPY of ready rows into a copy of "
+              f"raw.events {low['copy_client_us']:.1f} client + {low['copy_postgres_us']:.1f} PostgreSQL"
+              f" = {total_us:.1f} us: at most {2e6 / total_us:,.0f} events/s on 2 cores with "
+              f"nothing else (no dedupe, references, quarantine or stage hand-offs)")  # fmt: skip
         n, secs = naive(prefix, args.naive_events)
         naive_rate = n / secs
         print(f"naive row-by-row INSERT: {n:,} events in {secs:.1f}s = {naive_rate:,.0f} events/s "

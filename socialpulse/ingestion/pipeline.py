@@ -33,6 +33,7 @@ import psycopg
 import psycopg.errors
 
 from socialpulse.ingestion import loader, manifest, quarantine, stages
+from socialpulse.ingestion.batch_gc import batch_gc
 from socialpulse.ingestion.config import IngestSettings
 from socialpulse.ingestion.loader import copy_escape
 from socialpulse.ingestion.manifest import FileCounts
@@ -95,7 +96,7 @@ def _check_dependencies(conn: psycopg.Connection, area: WorkArea, item: dict[str
         )
 
 
-_EVENTS_COLUMNS = (
+EVENTS_COPY_COLUMNS = (
     "manifest_id, source_object, event_id, event_type, occurred_at, schema_version, actor_id, "
     "entity_type, entity_id, payload, event_hash, source_line"
 )
@@ -134,7 +135,7 @@ class _EventsWriter:
         data = self.prefix + rows[:-1].replace(b"\n", b"\n" + self.prefix) + b"\n"
         try:
             with conn.transaction(), conn.cursor() as cur:
-                with cur.copy(f"COPY raw.events ({_EVENTS_COLUMNS}) FROM STDIN") as cp:
+                with cur.copy(f"COPY raw.events ({EVENTS_COPY_COLUMNS}) FROM STDIN") as cp:
                     cp.write(data)
                 self._register(batch)
             return len(batch["line_nos"])
@@ -234,6 +235,7 @@ def _classify(conn: psycopg.Connection, manifest_id: int, key: str) -> tuple[int
     return duplicates, conflicts
 
 
+@batch_gc()
 def load_objects(
     dsn: str,
     area: WorkArea,

@@ -34,6 +34,7 @@ import psycopg
 import pyarrow as pa
 
 from socialpulse.ingestion import clean, reader, work
+from socialpulse.ingestion.batch_gc import batch_gc, tune_for_batches
 from socialpulse.ingestion.config import IngestSettings
 from socialpulse.ingestion.reader import ObjectRef, PoisonObjectError
 from socialpulse.ingestion.validate import Accepted, Rejected, events_row, validate_batch
@@ -140,6 +141,7 @@ def _for_each(
 # --- read ---------------------------------------------------------------------------------
 
 
+@batch_gc()
 def read_objects(
     area: WorkArea, source_bucket: str, objects: list[ObjectRef], cfg: IngestSettings
 ) -> StageRun:
@@ -190,6 +192,7 @@ def _read_one(
 # --- validate -----------------------------------------------------------------------------
 
 
+@batch_gc()
 def validate_objects(area: WorkArea, items: list[dict[str, Any]], cfg: IngestSettings) -> StageRun:
     """Validate every line of every live object against the contracts.
 
@@ -207,7 +210,7 @@ def validate_objects(area: WorkArea, items: list[dict[str, Any]], cfg: IngestSet
     results: dict[str, dict[str, Any]] = {}
     run = StageRun()
     ctx = get_context("spawn")  # never fork a process that holds connections and threads
-    with ProcessPoolExecutor(cfg.workers, mp_context=ctx) as pool:
+    with ProcessPoolExecutor(cfg.workers, mp_context=ctx, initializer=_init_worker) as pool:
         futures = {i["key"]: pool.submit(_validate_in_worker, spec, i, now) for i in live}
         for key, fut in futures.items():
             try:
@@ -224,6 +227,12 @@ def validate_objects(area: WorkArea, items: list[dict[str, Any]], cfg: IngestSet
 
 
 _WORKER_CLIENT: Any = None
+
+
+def _init_worker() -> None:
+    # Referenced by name, so the worker imports this module (contracts, pyarrow) first and
+    # the freeze covers them.
+    tune_for_batches()
 
 
 def _validate_in_worker(
@@ -304,6 +313,7 @@ def _valid_batch(accepted: list[Accepted]) -> pa.RecordBatch:
 # --- clean --------------------------------------------------------------------------------
 
 
+@batch_gc()
 def clean_objects(area: WorkArea, dsn: str, items: list[dict[str, Any]]) -> StageRun:
     """References and duplicates, object by object in key order (one run-wide directory)."""
     with psycopg.connect(dsn, autocommit=True) as conn:
