@@ -74,9 +74,14 @@ def generate(prefix: str, events: int, users: int) -> int:
 _APP = "socialpulse-ingest-benchmark"
 
 
+def _process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of a process on this host, from ``/proc``."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _backend_cpu(dsn: str, out: dict[int, float], stop: threading.Event) -> None:
     """Samples the CPU seconds of the loader's PostgreSQL backend(s) until ``stop``."""
-    tck = os.sysconf("SC_CLK_TCK")
     with psycopg.connect(dsn, autocommit=True) as conn:
         while not stop.is_set():
             pids = conn.execute(
@@ -84,10 +89,9 @@ def _backend_cpu(dsn: str, out: dict[int, float], stop: threading.Event) -> None
             ).fetchall()
             for (pid,) in pids:
                 try:
-                    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                    out[pid] = _process_cpu(pid)
                 except OSError:  # PostgreSQL runs elsewhere: no backend CPU figure
                     continue
-                out[pid] = (int(fields[11]) + int(fields[12])) / tck
             stop.wait(0.25)
 
 
@@ -208,12 +212,6 @@ def naive(prefix: str, limit: int) -> tuple[int, float]:
         return rows, time.perf_counter() - t0
 
 
-def _backend_seconds(conn: psycopg.Connection) -> float:
-    pid = conn.execute("SELECT pg_backend_pid()").fetchone()[0]  # type: ignore[index]
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def floor(prefix: str, limit: int, batch_size: int) -> dict[str, float]:
     """CPU per event of the parts no design can skip, on the same files (µs per event):
     MinIO body -> gzip -> lines; the shared Pydantic contracts on each line; PostgreSQL
@@ -245,15 +243,16 @@ def floor(prefix: str, limit: int, batch_size: int) -> dict[str, float]:
     with psycopg.connect(s.warehouse_dsn) as conn:
         conn.execute(f"CREATE TABLE {table} (LIKE raw.events INCLUDING ALL)")
         conn.commit()
+        backend = conn.info.backend_pid
         try:
-            b0, c0 = _backend_seconds(conn), time.process_time()
+            b0, c0 = _process_cpu(backend), time.process_time()
             for block in blocks:
                 with conn.cursor().copy(f"COPY {table} ({EVENTS_COPY_COLUMNS}) FROM STDIN") as cp:
                     cp.write(block)
                 conn.commit()
             copy_client_s = time.process_time() - c0
             time.sleep(0.5)
-            copy_backend_s = _backend_seconds(conn) - b0
+            copy_backend_s = _process_cpu(backend) - b0
         finally:
             conn.execute(f"DROP TABLE {table}")
             conn.commit()

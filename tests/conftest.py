@@ -44,6 +44,7 @@ def _pause_scheduled_dags(settings: Settings) -> Callable[[], None]:
             unpaused.append(dag_id)
 
     def restore() -> None:
+        # A new client: the session's token may have expired by the end of the run.
         for dag_id in unpaused:
             AirflowApi(settings).set_paused(dag_id, False)
 
