@@ -6,7 +6,7 @@ export PATH := $(HOME)/.local/bin:$(PATH)
 SP := .venv/bin/socialpulse
 PY := .venv/bin/python
 
-.PHONY: help setup stack-up stack-down stack-status lint test demo bench docs extracts
+.PHONY: help setup stack-up stack-down stack-status test-stack-down lint test demo bench docs extracts
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o -type f \( -name '*.sql' -o -name '*.yml' \) -print)
 
@@ -29,6 +29,9 @@ stack-down: ## stop every native service
 
 stack-status: ## one row per service: version, URL, health, pid
 	$(SP) stack status
+
+test-stack-down: ## stop the test suite's own stack (ports + SOCIALPULSE_TEST_PORT_OFFSET)
+	$(SP) stack --test-stack down
 
 lint: setup ## ruff format + ruff lint (Airflow rules) + mypy + compose schema + sqlfluff
 	.venv/bin/ruff format --check .

@@ -22,6 +22,24 @@ stack_app = typer.Typer(
 )
 app.add_typer(stack_app, name="stack")
 
+
+@stack_app.callback()
+def stack_options(
+    test_stack: Annotated[
+        bool,
+        typer.Option(
+            "--test-stack",
+            help="Act on the test suite's own stack (ports + SOCIALPULSE_TEST_PORT_OFFSET).",
+        ),
+    ] = False,
+) -> None:
+    if test_stack:
+        from socialpulse.settings import test_stack_environment
+
+        os.environ.update(test_stack_environment())
+        get_settings.cache_clear()
+
+
 ServiceNames = Annotated[
     list[str] | None, typer.Argument(help="Services (default: all, in dependency order).")
 ]

@@ -21,6 +21,12 @@ def _env_file() -> Path:
     return Path(os.environ.get("SOCIALPULSE_ENV_FILE", REPO_ROOT / ".env"))
 
 
+#: The test suite's own stack: ports moved by this much, data under <state_dir>/test-stack.
+TEST_PORT_OFFSET_VARIABLE = "SOCIALPULSE_TEST_PORT_OFFSET"
+DEFAULT_TEST_PORT_OFFSET = 1000
+TEST_STACK_MARKER = "SOCIALPULSE_TEST_STACK"
+
+
 class Settings(BaseSettings):
     """Every endpoint, credential and path the project uses (env names = compose names)."""
 
@@ -98,6 +104,26 @@ class Settings(BaseSettings):
     @property
     def airflow_url(self) -> str:
         return f"http://{self.airflow_host}:{self.airflow_port}"
+
+
+def test_stack_environment() -> dict[str, str]:
+    """Environment variables that point every setting at the test suite's own stack.
+
+    Every ``*_PORT`` moves by ``SOCIALPULSE_TEST_PORT_OFFSET`` (default 1000) and the state dir
+    becomes ``<state_dir>/test-stack``, so ``make test`` never touches a running pipeline.
+    """
+    if os.environ.get(TEST_STACK_MARKER) == "1":  # already moved (a child process)
+        return {TEST_STACK_MARKER: "1"}
+    user = Settings(_env_file=_env_file())  # type: ignore[call-arg]
+    offset = int(os.environ.get(TEST_PORT_OFFSET_VARIABLE, DEFAULT_TEST_PORT_OFFSET))
+    env = {
+        name.upper(): str(getattr(user, name) + offset)
+        for name in Settings.model_fields
+        if name.endswith("_port")
+    }
+    env["SOCIALPULSE_STATE_DIR"] = str(user.state_dir / "test-stack")
+    env[TEST_STACK_MARKER] = "1"
+    return env
 
 
 @lru_cache(maxsize=1)

@@ -83,6 +83,19 @@ def connections_env(settings: Settings) -> dict[str, str]:
     return {f"AIRFLOW_CONN_{cid.upper()}": json.dumps(body) for cid, body in conns.items()}
 
 
+#: Airflow's side listeners, as offsets from the API port: 8080 gives Airflow's defaults.
+_SIDE_PORT_OFFSETS = {
+    "AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT": 713,  # 8793
+    "AIRFLOW__LOGGING__TRIGGER_LOG_SERVER_PORT": 714,  # 8794
+    "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_PORT": 894,  # 8974
+}
+
+
+def side_ports_env(api_port: int) -> dict[str, str]:
+    """The log servers' and the scheduler health check's ports, derived from the API port."""
+    return {name: str(api_port + offset) for name, offset in _SIDE_PORT_OFFSETS.items()}
+
+
 def airflow_env(settings: Settings) -> dict[str, str]:
     """Environment for any Airflow process of this project."""
     s = settings
@@ -112,6 +125,9 @@ def airflow_env(settings: Settings) -> dict[str, str]:
         # New DAG files show up within half a minute instead of five.
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "30",
         "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "True",
+        # Side ports follow the API port (Airflow's defaults for 8080), so two stacks on one
+        # machine (a developer's and the test suite's) never fight over them.
+        **side_ports_env(s.airflow_port),
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(home / "logs"),
         # No internet here: Cosmos must not try to phone home.
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",

@@ -53,10 +53,17 @@ WITH inserted AS (
 SELECT count(*) FROM inserted
 """
 
-#: Serialises the insert phase of concurrent loaders (taken before a file's first insert,
-#: held until its commit): "is this event_id loaded?" cannot change between the inserts and
-#: the classification of the skipped lines, and crossing inserts cannot deadlock.
-EVENTS_WRITE_LOCK = 0x5C1A1_0002
+#: Serialises the insert phase of every writer of ``raw.events`` (taken before a file's first
+#: insert, held until its commit): "is this event_id loaded?" cannot change between the
+#: inserts and the classification of the skipped lines, crossing inserts cannot deadlock,
+#: and ``raw.load_snapshot_bound()`` (migration 004) can promise that no row will appear
+#: later at or below the bound it returns. The lock's key lives in that migration.
+LOCK_EVENTS_FOR_WRITE_SQL = "SELECT raw.lock_events_for_write()"
+
+
+def lock_events_for_write(conn: psycopg.Connection) -> None:
+    """Take the events write lock until the current transaction ends."""
+    conn.execute(LOCK_EVENTS_FOR_WRITE_SQL)
 
 
 def prepare_session(conn: psycopg.Connection) -> None:
@@ -94,7 +101,7 @@ def insert_new(
     """Insert the staged first occurrences of lines ``first_line..last_line`` not loaded
     yet, register their users; returns the number of events inserted.
 
-    Call under :data:`EVENTS_WRITE_LOCK` (held until the file's commit).
+    Call under :func:`lock_events_for_write` (held until the file's commit).
     """
     params = {
         "manifest_id": manifest_id,

@@ -128,7 +128,7 @@ class _EventsWriter:
         if not rows:
             return 0
         if not self.locked:
-            conn.execute("SELECT pg_advisory_xact_lock(%s)", (loader.EVENTS_WRITE_LOCK,))
+            loader.lock_events_for_write(conn)
             self.locked = True
         # Every row gets "manifest_id<TAB>source_object<TAB>" in front: a raw newline only
         # ever ends a COPY row (newlines inside values are escaped), so one replace does it.
@@ -205,7 +205,7 @@ def load_object(
         first_staged, repeats = item.get("staged_first", 0), item.get("staged_repeats", 0)
         if counts.rows_loaded < first_staged or repeats:
             if not locked:
-                conn.execute("SELECT pg_advisory_xact_lock(%s)", (loader.EVENTS_WRITE_LOCK,))
+                loader.lock_events_for_write(conn)
             duplicates, conflicts = _classify(conn, manifest_id, key)
             counts.rows_duplicate += duplicates
             counts.rows_rejected += len(conflicts)

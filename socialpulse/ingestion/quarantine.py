@@ -7,7 +7,7 @@ from collections.abc import Iterable
 
 import psycopg
 
-from socialpulse.ingestion.loader import EVENTS_WRITE_LOCK
+from socialpulse.ingestion.loader import lock_events_for_write
 from socialpulse.ingestion.reasons import Reason
 from socialpulse.ingestion.validate import Rejected
 
@@ -124,7 +124,7 @@ def readmit(conn: psycopg.Connection) -> dict[str, int]:
     transaction: this runs its own.
     """
     with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (EVENTS_WRITE_LOCK,))
+        lock_events_for_write(conn)
         ready = conn.execute(_READY_SQL).fetchall()
         if not ready:
             return {"readmitted": 0, "duplicate": 0, "conflict": 0}
