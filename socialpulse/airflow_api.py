@@ -87,11 +87,20 @@ class AirflowApi:
         run = self._call("POST", f"/dags/{dag_id}/dagRuns", json=body)
         return str(run["dag_run_id"])
 
+    def run_state(self, dag_id: str, run_id: str) -> str | None:
+        """The run's state; None when the API did not answer in time (a busy machine)."""
+        try:
+            return str(self._call("GET", f"/dags/{dag_id}/dagRuns/{run_id}")["state"])
+        except AirflowApiError as exc:
+            if isinstance(exc.__cause__, httpx.TimeoutException):
+                return None
+            raise
+
     def wait_for_run(self, dag_id: str, run_id: str, timeout_s: float = 300.0) -> str:
         """Poll until the run is success/failed; return that state."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            state = self._call("GET", f"/dags/{dag_id}/dagRuns/{run_id}")["state"]
+            state = self.run_state(dag_id, run_id)
             if state in TERMINAL_STATES:
                 return str(state)
             time.sleep(2)

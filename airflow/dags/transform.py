@@ -1,13 +1,14 @@
-"""Raw events -> staging -> Data Vault -> graph sidecar -> ClickHouse marts.
+"""Raw events -> staging -> Data Vault -> graph sidecar -> ClickHouse marts, one snapshot per run.
 
-Runs whenever ``ingest_events`` publishes new raw events (its Asset). Cosmos renders two
-task groups from the dbt manifest (``python -m socialpulse.transform.manifest``), one task
-per dbt model: ``vault`` (Postgres) and ``marts`` (ClickHouse); their configuration lives
-in ``socialpulse.transform.cosmos_config``. Between them, ``graph_sync_and_rank`` syncs the
-social graph into Neo4j and writes PageRank and friendship depth to the ``graph`` schema.
-``centrality_snapshot`` runs whatever the graph task did (trigger rule ``all_done``), so
-when Neo4j is down the marts still refresh, with the last known centrality; the marts do
-need the vault to have succeeded (docs/graph.md, docs/marts.md).
+Runs whenever ``ingest_events`` loaded new raw events (its Asset). ``snapshot`` fixes the raw
+rows the run covers (``socialpulse.transform.snapshot``); Cosmos renders two task groups from
+the dbt manifest, each ONE ``dbt build`` (its producer task) and one node per model that
+follows that model's result (``socialpulse.transform.watcher``): ``vault`` (Postgres) and
+``marts`` (ClickHouse). Between them, ``graph_sync_and_rank`` syncs the social graph into Neo4j
+and writes PageRank and friendship depth; ``centrality_snapshot`` runs whatever the graph task
+did (trigger rule ``all_done``), so when Neo4j is down the marts still refresh with the last
+known centrality. ``complete`` marks the snapshot done once the marts are built, so the next
+run starts after it (docs/data_vault.md, docs/graph.md, docs/marts.md).
 """
 
 from __future__ import annotations
@@ -15,19 +16,24 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pendulum
-from airflow.sdk import TriggerRule, dag, task
+from airflow.sdk import TriggerRule, dag, get_current_context, task
 
 from socialpulse.alerts import callbacks, retry_callbacks
 from socialpulse.ingestion.tasks import RAW_EVENTS_ASSET
 from socialpulse.transform.cosmos_config import (
     CH_PROFILE_CONFIG,
-    MARTS_RENDER_CONFIG,
+    MARTS_SELECT,
     PG_PROFILE_CONFIG,
-    VAULT_RENDER_CONFIG,
+    SNAPSHOT_TASK_ID,
+    VAULT_SELECT,
     dbt_task_group,
 )
 
 ON_SUCCESS, ON_FAILURE = callbacks()
+
+
+def _run_id() -> str:
+    return str(get_current_context()["run_id"])
 
 
 @dag(
@@ -37,12 +43,22 @@ ON_SUCCESS, ON_FAILURE = callbacks()
     catchup=False,
     max_active_runs=1,  # incremental vault loads never overlap
     dagrun_timeout=timedelta(hours=1),
+    # The snapshot task's XCom (a dict, None before the first completed run) reaches dbt's
+    # --vars as it is.
+    render_template_as_native_obj=True,
     default_args={"retries": 1, "retry_delay": timedelta(seconds=30)},
     on_success_callback=ON_SUCCESS,
     on_failure_callback=ON_FAILURE,
     tags=["transform", "dbt"],
 )
 def transform() -> None:
+    @task(task_id=SNAPSHOT_TASK_ID)
+    def snapshot() -> dict[str, str | None]:
+        from socialpulse.settings import get_settings
+        from socialpulse.transform.snapshot import begin
+
+        return begin(get_settings().warehouse_dsn, _run_id()).dbt_vars()
+
     @task(
         retries=2,
         retry_delay=timedelta(seconds=30),
@@ -63,11 +79,18 @@ def transform() -> None:
         snapshot = centrality_snapshot()
         return {"run_id": snapshot.run_id, "run_ts": snapshot.run_ts}
 
-    vault = dbt_task_group("vault", PG_PROFILE_CONFIG, VAULT_RENDER_CONFIG)
-    marts = dbt_task_group("marts", CH_PROFILE_CONFIG, MARTS_RENDER_CONFIG)
-    snapshot = centrality_snapshot()
-    vault >> graph_sync_and_rank() >> snapshot
-    [vault, snapshot] >> marts
+    @task
+    def complete() -> str:
+        from socialpulse.settings import get_settings
+        from socialpulse.transform.snapshot import complete
+
+        return complete(get_settings().warehouse_dsn, _run_id()).load_ts_to.isoformat()
+
+    vault = dbt_task_group("vault", PG_PROFILE_CONFIG, VAULT_SELECT)
+    marts = dbt_task_group("marts", CH_PROFILE_CONFIG, MARTS_SELECT)
+    centrality = centrality_snapshot()
+    snapshot() >> vault >> graph_sync_and_rank() >> centrality
+    [vault, centrality] >> marts >> complete()
 
 
 transform()
