@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from functools import cache
 from pathlib import Path
@@ -96,6 +97,22 @@ def decide(
     return outcome
 
 
+#: (dag_id, run_id, producer task id) -> (when fetched, state), shared by the triggers of
+#: one triggerer process (they all run in its event loop).
+_PRODUCER_STATES: dict[tuple[str, str, str], tuple[float, str | None]] = {}
+_PRODUCER_LOCKS: dict[tuple[str, str, str], asyncio.Lock] = {}
+
+
+def _fetch_task_state(dag_id: str, run_id: str, task_id: str) -> str | None:
+    from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance
+
+    states = RuntimeTaskInstance.get_task_states(
+        dag_id=dag_id, task_ids=[task_id], run_ids=[run_id]
+    )
+    state = states.get(run_id, {}).get(task_id)
+    return None if state is None else str(state)
+
+
 class DbtModelTrigger(BaseTrigger):
     """Waits for one model's result in the producer's XComs and ends its task from here."""
 
@@ -139,17 +156,22 @@ class DbtModelTrigger(BaseTrigger):
         )
 
     async def _producer_state(self) -> str | None:
-        from airflow.sdk.execution_time.task_runner import RuntimeTaskInstance
-
+        """The producer task's state, shared by every node of the run polling in this
+        triggerer: one request per interval for the run, not one per node."""
         ti = self._ti()
-        states = await asyncio.to_thread(
-            RuntimeTaskInstance.get_task_states,
-            dag_id=ti.dag_id,
-            task_ids=[self.producer_task_id],
-            run_ids=[ti.run_id],
-        )
-        state = states.get(ti.run_id, {}).get(self.producer_task_id)
-        return None if state is None else str(state)
+        key = (ti.dag_id, ti.run_id, self.producer_task_id)
+        lock = _PRODUCER_LOCKS.setdefault(key, asyncio.Lock())
+        async with lock:
+            cached = _PRODUCER_STATES.get(key)
+            if cached is not None and time.monotonic() - cached[0] < self.poke_interval:
+                return cached[1]
+            state = await asyncio.to_thread(_fetch_task_state, *key)
+            now = time.monotonic()
+            for old in [k for k, (at, _) in _PRODUCER_STATES.items() if now - at > 3600]:
+                del _PRODUCER_STATES[old]  # runs long over
+                _PRODUCER_LOCKS.pop(old, None)
+            _PRODUCER_STATES[key] = (now, state)
+            return state
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         if self._ti().try_number > 1:
