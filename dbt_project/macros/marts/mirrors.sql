@@ -39,6 +39,10 @@
     on a full build (no filter); a far-future day when nothing is new (nothing to rebuild).
 -#}
 {% macro mart_recompute_from(models, lookback_days=0, ts_column='effective_from') -%}
+    {#- refs outside the condition: dbt sees the dependencies at parse time -#}
+    {%- for model in models -%}
+        {%- do ref(model) -%}
+    {%- endfor -%}
     {%- if execute and is_incremental() -%}
         {%- set watermark = run_query("select formatDateTime(max(vault_load_ts), '%Y-%m-%d %H:%i:%S.%f', 'UTC') from " ~ this).rows[0][0] -%}
         {%- set query -%}
