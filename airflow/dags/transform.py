@@ -1,22 +1,25 @@
 """Raw events -> staging -> Data Vault -> graph sidecar -> ClickHouse marts, one snapshot per run.
 
-Runs whenever ``ingest_events`` loaded new raw events (its Asset). ``snapshot`` fixes the raw
-rows the run covers (``socialpulse.transform.snapshot``); Cosmos renders two task groups from
-the dbt manifest, each ONE ``dbt build`` (its producer task) and one node per model that
-follows that model's result (``socialpulse.transform.watcher``): ``vault`` (Postgres) and
-``marts`` (ClickHouse). Between them, ``graph_sync_and_rank`` syncs the social graph into Neo4j
-and writes PageRank and friendship depth; ``centrality_snapshot`` runs whatever the graph task
-did (trigger rule ``all_done``), so when Neo4j is down the marts still refresh with the last
-known centrality. ``complete`` marks the snapshot done once the marts are built, so the next
-run starts after it (docs/data_vault.md, docs/graph.md, docs/marts.md).
+Runs whenever ``ingest_events`` loaded new raw events (its Asset). Cosmos renders two task
+groups from the dbt manifest, each ONE ``dbt build`` (its producer task) and one node per model
+that follows that model's result (``socialpulse.transform.watcher``): ``vault`` (Postgres) and
+``marts`` (ClickHouse). Every dbt invocation of a run gets the same raw snapshot as vars
+(``socialpulse.transform.snapshot``: fixed when the vault's build starts). Between the groups,
+``graph_sync_and_rank`` syncs the social graph into Neo4j and writes PageRank and friendship
+depth; ``graph_done`` waits for it whatever happened (trigger rule ``all_done``), so when Neo4j
+is down the marts still refresh with the last known centrality. When the marts' build has
+passed, the snapshot is marked complete and the next run starts after it (docs/data_vault.md,
+docs/graph.md, docs/marts.md).
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pendulum
-from airflow.sdk import TriggerRule, dag, get_current_context, task
+from airflow.providers.standard.operators.empty import EmptyOperator
+from airflow.sdk import TriggerRule, dag, task
 
 from socialpulse.alerts import callbacks, retry_callbacks
 from socialpulse.ingestion.tasks import RAW_EVENTS_ASSET
@@ -24,16 +27,25 @@ from socialpulse.transform.cosmos_config import (
     CH_PROFILE_CONFIG,
     MARTS_SELECT,
     PG_PROFILE_CONFIG,
-    SNAPSHOT_TASK_ID,
     VAULT_SELECT,
     dbt_task_group,
 )
+from socialpulse.transform.snapshot import run_vars
 
 ON_SUCCESS, ON_FAILURE = callbacks()
 
 
-def _run_id() -> str:
-    return str(get_current_context()["run_id"])
+def _marts_use_the_last_known_centrality(context: Any) -> None:
+    from socialpulse.transform.marts import centrality_snapshot
+
+    centrality_snapshot()
+
+
+def _complete_the_snapshot(context: Any, result: Any) -> None:
+    from socialpulse.settings import get_settings
+    from socialpulse.transform.snapshot import complete
+
+    complete(get_settings().warehouse_dsn, str(context["run_id"]))
 
 
 @dag(
@@ -43,8 +55,8 @@ def _run_id() -> str:
     catchup=False,
     max_active_runs=1,  # incremental vault loads never overlap
     dagrun_timeout=timedelta(hours=1),
-    # The snapshot task's XCom (a dict, None before the first completed run) reaches dbt's
-    # --vars as it is.
+    # dbt's --vars of every task: the run's snapshot, rendered natively into a dict.
+    user_defined_macros={"snapshot_vars": run_vars},
     render_template_as_native_obj=True,
     default_args={"retries": 1, "retry_delay": timedelta(seconds=30)},
     on_success_callback=ON_SUCCESS,
@@ -52,13 +64,6 @@ def _run_id() -> str:
     tags=["transform", "dbt"],
 )
 def transform() -> None:
-    @task(task_id=SNAPSHOT_TASK_ID)
-    def snapshot() -> dict[str, str | None]:
-        from socialpulse.settings import get_settings
-        from socialpulse.transform.snapshot import begin
-
-        return begin(get_settings().warehouse_dsn, _run_id()).dbt_vars()
-
     @task(
         retries=2,
         retry_delay=timedelta(seconds=30),
@@ -72,25 +77,17 @@ def transform() -> None:
 
         return sync_and_rank()
 
-    @task(trigger_rule=TriggerRule.ALL_DONE)
-    def centrality_snapshot() -> dict[str, str | None]:
-        from socialpulse.transform.marts import centrality_snapshot
-
-        snapshot = centrality_snapshot()
-        return {"run_id": snapshot.run_id, "run_ts": snapshot.run_ts}
-
-    @task
-    def complete() -> str:
-        from socialpulse.settings import get_settings
-        from socialpulse.transform.snapshot import complete
-
-        return complete(get_settings().warehouse_dsn, _run_id()).load_ts_to.isoformat()
-
     vault = dbt_task_group("vault", PG_PROFILE_CONFIG, VAULT_SELECT)
-    marts = dbt_task_group("marts", CH_PROFILE_CONFIG, MARTS_SELECT)
-    centrality = centrality_snapshot()
-    snapshot() >> vault >> graph_sync_and_rank() >> centrality
-    [vault, centrality] >> marts >> complete()
+    marts = dbt_task_group(
+        "marts",
+        CH_PROFILE_CONFIG,
+        MARTS_SELECT,
+        before_build=_marts_use_the_last_known_centrality,
+        after_build=_complete_the_snapshot,
+    )
+    graph_done = EmptyOperator(task_id="graph_done", trigger_rule=TriggerRule.ALL_DONE)
+    vault >> graph_sync_and_rank() >> graph_done
+    [vault, graph_done] >> marts
 
 
 transform()

@@ -20,6 +20,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import TriggerRule
@@ -40,6 +41,7 @@ from cosmos.profiles import (
 )
 
 from socialpulse.transform.project import DBT_EXECUTABLE, DBT_PROJECT_DIR, MANIFEST_PATH
+from socialpulse.transform.snapshot import run_vars
 from socialpulse.transform.watcher import DbtModelNode, attached_tests, model_node_converter
 
 if TYPE_CHECKING:
@@ -48,12 +50,13 @@ if TYPE_CHECKING:
 #: Airflow connections of the warehouse and the marts (infra/stack/airflow.py).
 POSTGRES_CONN_ID = "socialpulse_postgres"
 CLICKHOUSE_CONN_ID = "socialpulse_clickhouse"
-#: The vault layers (Postgres target) and the marts (ClickHouse target), selected by path.
+#: The vault layers (Postgres target) and, on ClickHouse, the landing copies of the big vault
+#: tables and the marts built from them, selected by path.
 VAULT_SELECT = ["path:models/staging", "path:models/raw_vault", "path:models/business_vault"]
-MARTS_SELECT = ["path:models/marts"]
-#: The task whose XCom holds the run's snapshot vars (the DAG renders templates natively).
-SNAPSHOT_TASK_ID = "snapshot"
-SNAPSHOT_VARS = f"{{{{ ti.xcom_pull(task_ids='{SNAPSHOT_TASK_ID}') }}}}"
+MARTS_SELECT = ["path:models/landing", "path:models/marts"]
+#: The run's snapshot as dbt vars: the DAG's ``snapshot_vars`` macro (snapshot.run_vars),
+#: rendered natively into a dict.
+SNAPSHOT_VARS = "{{ snapshot_vars(run_id) }}"
 _DBT_THREADS = int(os.environ.get("DBT_THREADS", "4"))
 
 PROJECT_CONFIG = ProjectConfig(
@@ -113,7 +116,7 @@ def _rerun_factory(profile_config: ProfileConfig) -> Any:
             dbt_executable_path=str(DBT_EXECUTABLE),
             select=[node.model_name],
             install_deps=False,
-            vars=SNAPSHOT_VARS,
+            vars=run_vars(str(context["run_id"])),
         )
 
     return build
@@ -137,15 +140,28 @@ def _render_config(select: list[str], profile_config: ProfileConfig) -> RenderCo
     )
 
 
-def dbt_task_group(group_id: str, profile_config: ProfileConfig, select: list[str]) -> DbtTaskGroup:
-    """One Cosmos task group (call inside a DAG): a producer `dbt build` + a node per model."""
+def dbt_task_group(
+    group_id: str,
+    profile_config: ProfileConfig,
+    select: list[str],
+    *,
+    before_build: Callable[[Context], None] | None = None,
+    after_build: Callable[[Context, Any], None] | None = None,
+) -> DbtTaskGroup:
+    """One Cosmos task group (call inside a DAG): a producer `dbt build` + a node per model.
+
+    ``before_build`` / ``after_build`` run in the producer's task, right before its dbt build
+    and right after it succeeded (every model and test of the group passed).
+    """
     group = DbtTaskGroup(
         group_id=group_id,
         project_config=PROJECT_CONFIG,
         profile_config=profile_config,
         execution_config=EXECUTION_CONFIG,
         render_config=_render_config(select, profile_config),
-        operator_args=OPERATOR_ARGS,
+        # Only the producer is built from operator_args (the model nodes come from the
+        # converter), so the hooks run around the group's one dbt build.
+        operator_args={**OPERATOR_ARGS, "pre_execute": before_build, "post_execute": after_build},
     )
     # The producer aggregates test results per model for the nodes; attach each test to one
     # model as dbt does (Cosmos lists a multi-parent test under every parent).

@@ -78,6 +78,18 @@ def begin(dsn: str, run_id: str, consumer: str = TRANSFORM) -> Snapshot:
     return snapshot
 
 
+def run_vars(run_id: str) -> dict[str, str | None]:
+    """The dbt vars of a transform run (its snapshot, taken at the first call).
+
+    The ``transform`` DAG renders its dbt tasks' ``vars`` with this (a DAG macro): the vault's
+    dbt build, which starts first, fixes the bound; the marts' build and any model re-run on
+    a worker get the same one.
+    """
+    from socialpulse.settings import get_settings
+
+    return begin(get_settings().warehouse_dsn, run_id).dbt_vars()
+
+
 def complete(dsn: str, run_id: str, consumer: str = TRANSFORM) -> Snapshot:
     """Mark the run's snapshot complete: the next run starts after its bound."""
     with psycopg.connect(dsn, autocommit=True) as conn:
