@@ -127,6 +127,9 @@ def airflow_env(settings: Settings) -> dict[str, str]:
         # Parsing the Cosmos DAG takes ~1-2 s; on 2 busy cores it has taken over 30 s (the
         # default), and a task whose DAG fails to load at start-up is rescheduled, not run.
         "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "120",
+        # A task whose worker died with a killed scheduler is failed (and retried) after 90 s
+        # without a heartbeat, not the default 5 minutes: the pipeline runs every minute.
+        "AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT": "90",
         "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "True",
         # Side ports follow the API port (Airflow's defaults for 8080), so two stacks on one
         # machine (a developer's and the test suite's) never fight over them.
@@ -181,6 +184,14 @@ class AirflowService(NativeService):
             return
         self.install()
         service("postgres", self.settings).start()
+        if self.pid() is not None:
+            # Running but unhealthy: still starting, or a component died (a standalone never
+            # restarts its scheduler or triggerer). Give it a while, then start it afresh.
+            try:
+                self.wait_healthy(timeout_s=60)
+                return
+            except StackError:
+                self.stop()
         self._write_password_file()
         env = airflow_env(self.settings)
         self.spawn([AIRFLOW_BIN, "standalone"], env=env, cwd=airflow_home(self.settings))
