@@ -145,20 +145,21 @@ def disturbed(
 
 
 @pytest.fixture(scope="module")
-def kills(disturbed: Disturbed) -> list[Recovery]:
-    """Each target killed once during ingestion and once during a transform, in turn."""
+def kills(disturbed: Disturbed, settings: Settings) -> list[Recovery]:
+    """Each target killed in turn: during an ingestion run of a new batch of files, then during
+    the transform run that the recovered ingestion triggers."""
     rest = disturbed.keys[FIRST:]
-    batch = max(1, len(rest) // len(TARGETS))
+    size = -(-len(rest) // len(TARGETS))  # ceiling: every file is delivered
     for n, target in enumerate(TARGETS):
-        disturbed.deliver(
-            rest[n * batch : (n + 1) * batch] if n < len(TARGETS) - 1 else rest[n * batch :]
-        )
-        disturbed.kill_during(target, "ingest_events", INGEST_STAGES)
-        # the transform run the recovered ingestion triggers: deliver one more file to make
-        # sure there is one, then kill during the task that uses the target
-        disturbed.deliver([])
-        disturbed.api.trigger("transform")
-        disturbed.kill_during(target, "transform", {TRANSFORM_TASKS[target]})
+        disturbed.deliver(rest[n * size : (n + 1) * size])
+        disturbed.kill_during(
+            target, "ingest_events", INGEST_STAGES,
+            lambda: ingested(settings, disturbed.delivered),
+        )  # fmt: skip
+        disturbed.kill_during(
+            target, "transform", {TRANSFORM_TASKS[target]},
+            lambda: caught_up(settings, disturbed.delivered),
+        )  # fmt: skip
     return disturbed.recoveries
 
 
