@@ -74,13 +74,21 @@ def validate_and_gzip(raw: bytes, now: datetime, level: int = GZIP_LEVEL) -> byt
     return gzip_bytes(raw, level)
 
 
-def metadata(records: int, minute: datetime, extra: dict[str, str] | None = None) -> dict[str, str]:
-    """User metadata stored with each object (S3 ``x-amz-meta-*``)."""
+def metadata(
+    records: int | None, minute: datetime, extra: dict[str, str] | None = None
+) -> dict[str, str]:
+    """User metadata stored with each object (S3 ``x-amz-meta-*``).
+
+    ``record-count`` is what the producer vouches for: ``0`` marks a quiet minute, which
+    ingestion loads as an empty object. ``None`` leaves it out (the dirty ``empty_file``
+    object, a producer that wrote nothing and says nothing).
+    """
     meta = {
-        "record-count": str(records),
         "schema-version": str(SCHEMA_VERSION),
         "covers-minute": minute.strftime("%Y-%m-%dT%H:%M:00Z"),
     }
+    if records is not None:
+        meta["record-count"] = str(records)
     meta.update(extra or {})
     return meta
 
