@@ -5,8 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from socialpulse.ingestion.reader import ReadLimits
-from socialpulse.ingestion.validate import LineLimits
+from socialpulse.ingestion.limits import LineLimits, ReadLimits
 from socialpulse.settings import Settings, _env_file
 
 

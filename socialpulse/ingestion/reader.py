@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from socialpulse.ingestion.limits import ReadLimits
 from socialpulse.ingestion.reasons import Reason
 
 log = logging.getLogger(__name__)
@@ -62,15 +63,6 @@ class ObjectRef:
     key: str
     etag: str
     size: int
-
-
-@dataclass(frozen=True)
-class ReadLimits:
-    """What one line and one object may cost (``INGEST_MAX_*``, see IngestSettings)."""
-
-    max_line_bytes: int = 1 << 20
-    max_object_bytes: int = 1 << 30
-    max_object_lines: int = 5_000_000
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
+if TYPE_CHECKING:  # only its .errors() is used: importing pydantic is left to the validators
+    from pydantic import ValidationError
 
 
 class Reason(StrEnum):

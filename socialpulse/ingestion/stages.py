@@ -34,11 +34,11 @@ import pyarrow as pa
 from socialpulse.ingestion import clean, faults, reader, work
 from socialpulse.ingestion.batch_gc import batch_gc
 from socialpulse.ingestion.config import IngestSettings
+from socialpulse.ingestion.limits import LineLimits
 from socialpulse.ingestion.reader import ObjectRef, PoisonObjectError
 from socialpulse.ingestion.reasons import TAIL_REASONS, Reason
 from socialpulse.ingestion.validate import (
     Accepted,
-    LineLimits,
     Rejected,
     events_row,
     unprocessable,

@@ -13,6 +13,7 @@ import msgspec
 from pydantic import ValidationError
 
 from socialpulse.contracts import EVENT_ADAPTER, EventEnvelope
+from socialpulse.ingestion.limits import LineLimits
 from socialpulse.ingestion.loader import copy_escape
 from socialpulse.ingestion.reasons import Reason, classify
 
@@ -66,14 +67,6 @@ def _event_id_of(raw: bytes) -> str | None:
         except Exception:
             continue
     return None
-
-
-@dataclass(frozen=True)
-class LineLimits:
-    """Bounds on one line's structure, checked before it is parsed (see IngestSettings)."""
-
-    max_depth: int = 32
-    max_keys: int = 1000
 
 
 #: A JSON string literal (escapes included); blanked out, the rest is the line's structure.

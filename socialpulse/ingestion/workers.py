@@ -102,7 +102,7 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 def _handle(client: Any, job: dict[str, Any]) -> Reply:
     from socialpulse.ingestion import stages
     from socialpulse.ingestion.faults import is_service_failure
-    from socialpulse.ingestion.validate import LineLimits
+    from socialpulse.ingestion.limits import LineLimits
     from socialpulse.ingestion.work import WorkArea
 
     try:
