@@ -32,11 +32,6 @@ class IngestSettings(BaseSettings):
     work_prefix: str = "_work/"
     #: Artefact folders of runs that died before their clean-up are swept after this.
     work_ttl_hours: float = Field(default=6.0, gt=0)
-    #: Validation processes for a backlog (validation is CPU-bound).
-    workers: int = Field(default=2, ge=1)
-    #: Below this many lines in a run, validation stays in-process (workers cost ~1.5 s).
-    parallel_min_rows: int = Field(default=50_000, ge=0)
-
     # --- what one line or object may cost (checked before parsing; see docs/ingestion.md)
     #: A longer line is quarantined as ``line_too_long`` (only its first 64 KiB are kept,
     #: and the reader never holds more than that of it). Events are ~300 bytes; the longest

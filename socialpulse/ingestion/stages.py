@@ -7,8 +7,9 @@ small dict per object (key, ETag, counts, timings) travels through XCom.
 * **read** snapshots each object version: MinIO body -> gzip -> lines -> ``read`` batches
   (``line_no``, ``line``). A poison object (not gzip, not UTF-8, empty, vanished) is marked
   ``poison`` and skipped by validate and clean; load quarantines it.
-* **validate** runs the shared Pydantic contracts over every line (2 worker processes for
-  a backlog): ``valid`` batches (line, event_id, user ids, registered user) + ``rejects``.
+* **validate** runs the shared Pydantic contracts over every line (after the bounds on its
+  size, depth and keys): ``valid`` batches (line, event_id, user ids, registered user) +
+  ``rejects``.
 * **clean** checks user references and drops duplicates (within the object, against the
   events already loaded): ``copy`` batches (COPY-ready rows) + more ``rejects``.
 * **load** is the only stage that writes ``raw``: per object, ONE transaction with its
@@ -23,7 +24,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from hashlib import md5
 from typing import Any
@@ -253,47 +254,15 @@ def _from_reader(r: reader.LineReject) -> Rejected:
 
 @batch_gc()
 def validate_objects(area: WorkArea, items: list[dict[str, Any]], cfg: IngestSettings) -> StageRun:
-    """Validate every line of every live object against the contracts.
+    """Validate every line of every live object against the contracts, in this process.
 
-    With a backlog (at least ``cfg.parallel_min_rows`` lines) the objects are spread over
-    ``cfg.workers`` worker processes (:mod:`socialpulse.ingestion.workers`; validation is
-    CPU-bound Python/Rust, threads would share one core through the GIL). A minute file is
-    validated in-process: starting workers would cost more than it saves.
+    No worker processes: on 2 cores a worker's start-up (~3 s of CPU: interpreter, contracts,
+    pyarrow) costs more than it saves until a run holds well over 100,000 lines, and the
+    second core is busy with the rest of the pipeline anyway (see docs/ingestion.md).
     """
     now = datetime.now(UTC) + timedelta(seconds=cfg.future_skew_seconds)
     limits = cfg.line_limits()
-    live = [i for i in items if i["status"] == "ok"]
-    rows = sum(i["rows_read"] for i in live)
-    if cfg.workers <= 1 or len(live) < 2 or rows < cfg.parallel_min_rows:
-        return _for_each(area, "validate", items, lambda i: validate_one(area, i, now, limits))
-    from socialpulse.ingestion import workers
-
-    jobs = [
-        {"area": [area.bucket, area.prefix, area.run_id], "item": i, "now": now.isoformat(),
-         "limits": asdict(limits)}
-        for i in live
-    ]  # fmt: skip
-    log.info("validating %d line(s) of %d object(s) in %d worker processes",
-             rows, len(live), cfg.workers)  # fmt: skip
-    replies = iter(workers.run_jobs(jobs, cfg.workers))
-    run = StageRun()
-    for item in items:
-        if item["status"] != "ok":
-            run.items.append(item)
-            continue
-        reply = next(replies)
-        if "result" in reply:
-            run.items.append(reply["result"])
-        elif not reply.get("service"):
-            try:
-                run.items.append(_poisoned(area, "validate", item, RuntimeError(reply["error"])))
-            except Exception as exc:
-                log.error("validate failed for %s: %s", item["key"], exc)
-                run.failed.append(item["key"])
-        else:
-            log.error("validate failed for %s: %s", item["key"], reply["error"])
-            run.failed.append(item["key"])
-    return run
+    return _for_each(area, "validate", items, lambda i: validate_one(area, i, now, limits))
 
 
 def validate_one(

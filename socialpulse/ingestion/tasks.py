@@ -89,7 +89,7 @@ def read_files(objects: list[dict[str, Any]], run_id: str) -> list[dict[str, Any
 
 
 def validate_files(items: list[dict[str, Any]], run_id: str) -> list[dict[str, Any]]:
-    """validate: the shared Pydantic contracts over every line (workers for a backlog)."""
+    """validate: the bounds, then the shared Pydantic contracts, over every line."""
     from socialpulse.ingestion import stages
     from socialpulse.ingestion.config import get_ingest_settings
 
