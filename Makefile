@@ -2,6 +2,9 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 export PATH := $(HOME)/.local/bin:$(PATH)
+# Python may cache compiled modules (a set PYTHONDONTWRITEBYTECODE makes every process
+# compile its imports from source again).
+unexport PYTHONDONTWRITEBYTECODE
 
 SP := .venv/bin/socialpulse
 PY := .venv/bin/python

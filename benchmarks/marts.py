@@ -18,6 +18,12 @@ with dbt (``ch`` target) under the ClickHouse prefix ``bench_`` (``bench_marts``
     .venv/bin/python benchmarks/marts.py                       # 100k events (smoke)
     .venv/bin/python benchmarks/marts.py --events 1000000      # 1M
     .venv/bin/python benchmarks/marts.py --events 1000000 5000000 --keep
+    .venv/bin/python benchmarks/marts.py --history 1000        # +1 minute on 1 vs 7 days
+    .venv/bin/python benchmarks/marts.py --history 10000       # the full one (10k users)
+
+``--history USERS``: a world of USERS users grown day by day; after 1 and after 7 days of
+history, one simulated minute more, then the timed ``dbt build`` of the vault and of the
+marts (landing tables, marts and their delta tests); prints both and the 7-day / 1-day ratio.
 
 Everything it created (PostgreSQL database, ClickHouse databases, MinIO objects, Neo4j
 nodes) is dropped at the end unless ``--keep``.
@@ -55,14 +61,25 @@ from neo4j_jobs.run import sync_and_rank
 from socialpulse.settings import Settings, get_settings
 from socialpulse.transform.marts import dbt_vars, drop_marts_databases
 from socialpulse.transform.project import run_dbt
-from socialpulse.transform.world import ensure_database, ingest_prefix, remove_prefix
+from socialpulse.transform.world import (
+    ensure_database,
+    history_runs,
+    ingest_prefix,
+    print_history_runs,
+    remove_prefix,
+)
 
 DB = "socialpulse_marts_bench"
 PREFIX = "bench_"
 LABELS = "BenchMarts_"
 MARTS_DB = f"{PREFIX}marts"
 CHECK_DB = f"{PREFIX}marts_check"
-INCREMENTAL = ["mart_platform_daily", "mart_ad_performance_daily"]
+INCREMENTAL = [
+    "mart_platform_daily",
+    "mart_ad_performance_daily",
+    "mart_campaign_performance_daily",
+    "mart_revenue_daily",
+]
 
 #: Typical dashboard queries ({db} = the marts database). "7 days" = the last 7 UTC days.
 DASHBOARD: dict[str, str] = {
@@ -503,11 +520,27 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=0, help="world size (default events/500)")
     parser.add_argument("--runs", type=int, default=20, help="runs of each dashboard query")
     parser.add_argument("--keep", action="store_true", help="keep the bench databases")
+    parser.add_argument(
+        "--history", type=int, metavar="USERS", help="time +1 minute on 1 and 7 days of history"
+    )
     args = parser.parse_args()
     settings = get_settings()
     svc = service("clickhouse", settings)
     assert isinstance(svc, ClickHouseService)
     ch = svc.client()
+    if args.history:
+        print(f"dbt build for +1 minute, {args.history:,} users, 1 and 7 days of history:")
+        try:
+            with tempfile.TemporaryDirectory(prefix="bench-marts-") as tmp:
+                runs = history_runs(
+                    DB, users=args.history, marts_prefix=PREFIX, target_path=Path(tmp)
+                )
+            print_history_runs(runs)
+        finally:
+            if not args.keep:
+                cleanup(settings, ch)
+            ch.close()
+        return
     try:
         for events in args.events:
             users = args.users or max(300, events // 500)

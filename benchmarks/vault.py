@@ -8,6 +8,13 @@ its own database (``socialpulse_bench_vault``, re-created unless ``--reuse``), t
     .venv/bin/python benchmarks/vault.py --events 1000000     # 1M  (~15 min of loading)
     .venv/bin/python benchmarks/vault.py --events 5000000     # 5M  (an hour+ of loading)
     .venv/bin/python benchmarks/vault.py --reuse              # keep the loaded raw data
+    .venv/bin/python benchmarks/vault.py --history 1000       # +1 minute on 1 vs 7 days
+    .venv/bin/python benchmarks/vault.py --history 10000      # the full one (10k users)
+
+``--history USERS`` grows a world of USERS users day by day (real ingestion) and times the
+``dbt build`` of the vault (models + delta tests) for one minute of new events on top of 1 day
+and on top of 7 days of history, and prints their ratio (target <= 1.3: a run's cost follows
+the delta, not the history).
 
 Measured on the 2-core dev box while other jobs ran (pessimistic): 200,755 raw events load
 in 96 s; full build 65 s; incremental with nothing new 69 s; +1 minute (41 events) 67 s.
@@ -32,7 +39,13 @@ from generator import runner, simulation, state
 from generator.writer import MinioSink, ObjectWriter, minio_client
 from socialpulse.settings import get_settings
 from socialpulse.transform.project import run_dbt
-from socialpulse.transform.world import ensure_database, ingest_prefix, remove_prefix
+from socialpulse.transform.world import (
+    ensure_database,
+    history_runs,
+    ingest_prefix,
+    print_history_runs,
+    remove_prefix,
+)
 
 DB = "socialpulse_bench_vault"
 
@@ -73,8 +86,16 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=200_000, help="raw events to load")
     parser.add_argument("--users", type=int, default=0, help="world size (default events/200)")
     parser.add_argument("--reuse", action="store_true", help="keep loaded raw data if present")
+    parser.add_argument(
+        "--history", type=int, metavar="USERS", help="time +1 minute on 1 and 7 days of history"
+    )
     args = parser.parse_args()
     settings = get_settings()
+    if args.history:
+        print(f"dbt build (vault) for +1 minute, {args.history:,} users, 1 and 7 days of history:")
+        with tempfile.TemporaryDirectory(prefix="bench-dbt-") as tmp:
+            print_history_runs(history_runs(DB, users=args.history, target_path=Path(tmp)))
+        return
     users = args.users or max(300, args.events // 200)
 
     dsn = ensure_database(DB, settings, fresh=not args.reuse)
@@ -101,7 +122,7 @@ def main() -> None:
         with tempfile.TemporaryDirectory(prefix="bench-dbt-") as tmp:
             target = Path(tmp)
             run_dbt(["parse"], env={"POSTGRES_DB": DB}, target_path=target)
-            print(f"vault build from {loaded:,} raw events (dbt run, 4 threads):")
+            print(f"vault build from {loaded:,} raw events (dbt run, profile threads):")
             _timed_run("full (--full-refresh)", ["--full-refresh"], target, dsn, loaded)
             _timed_run("incremental, nothing new", [], target, dsn, loaded)
             stats = runner.backfill(gen, writer, 1)

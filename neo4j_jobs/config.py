@@ -48,8 +48,10 @@ class GraphJobConfig:
     ``label_prefix``    prefixed to the node labels (``User``, ``Group``) so a test or benchmark
                         graph lives beside the real one in the single Community database
     ``dsn``             PostgreSQL DSN of the vault and the results (default: the warehouse)
-    ``lookback``        re-read this much before the sync watermark, as dbt's vault_lookback
-                        does: a late-committed vault row is never skipped (MERGEs are no-ops)
+    ``lookback``        re-read this much before the sync watermark (MERGEs make it harmless).
+                        The vault no longer needs one (each dbt load of a vault table holds
+                        only rows above everything it held, one snapshot bound per run:
+                        docs/data_vault.md), so it is a safety margin that could be 0
     """
 
     vault_schema: str = "raw_vault"

@@ -87,19 +87,37 @@ class AirflowApi:
         run = self._call("POST", f"/dags/{dag_id}/dagRuns", json=body)
         return str(run["dag_run_id"])
 
+    def run_state(self, dag_id: str, run_id: str) -> str | None:
+        """The run's state; None when the API did not answer in time (a busy machine)."""
+        try:
+            return str(self._call("GET", f"/dags/{dag_id}/dagRuns/{run_id}")["state"])
+        except AirflowApiError as exc:
+            if isinstance(exc.__cause__, httpx.TimeoutException):
+                return None
+            raise
+
     def wait_for_run(self, dag_id: str, run_id: str, timeout_s: float = 300.0) -> str:
         """Poll until the run is success/failed; return that state."""
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
-            state = self._call("GET", f"/dags/{dag_id}/dagRuns/{run_id}")["state"]
+            state = self.run_state(dag_id, run_id)
             if state in TERMINAL_STATES:
                 return str(state)
             time.sleep(2)
         raise AirflowApiError(f"{dag_id} run {run_id} did not finish within {timeout_s:.0f}s")
 
+    def task_instances(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:
+        """Every task instance of the run (the API serves at most 100 per page)."""
+        path = f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances"
+        found: list[dict[str, Any]] = []
+        while True:
+            page = self._call("GET", path, params={"limit": 100, "offset": len(found)})
+            found.extend(page["task_instances"])
+            if not page["task_instances"] or len(found) >= page["total_entries"]:
+                return found
+
     def task_states(self, dag_id: str, run_id: str) -> dict[str, str | None]:
-        body = self._call("GET", f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances")
-        return {ti["task_id"]: ti["state"] for ti in body["task_instances"]}
+        return {ti["task_id"]: ti["state"] for ti in self.task_instances(dag_id, run_id)}
 
     def run_dag(
         self, dag_id: str, conf: dict[str, Any] | None = None, timeout_s: float = 300.0

@@ -99,16 +99,32 @@ def stack_down(services: ServiceNames = None) -> None:
         service(name).stop()
 
 
-@stack_app.command("serve")
-def stack_serve(name: Annotated[str, typer.Argument(help="Only `airflow` so far")]) -> None:
-    """Run a service in the foreground (how docker-compose's containers start it)."""
-    from infra.stack.airflow import AirflowService
+#: Services whose foreground form is ours (the others use official images in compose).
+_FOREGROUND = ("airflow", "generator", "dbt-docs")
 
-    if name != "airflow":
+
+@stack_app.command("serve")
+def stack_serve(
+    name: Annotated[str, typer.Argument(help=f"One of: {', '.join(_FOREGROUND)}")],
+) -> None:
+    """Run a service in the foreground (how docker-compose's containers start it)."""
+    from infra.stack.registry import service
+
+    if name not in _FOREGROUND:
         raise typer.BadParameter(
-            "only `airflow` runs in the foreground; others use official images"
+            f"only {', '.join(_FOREGROUND)} run in the foreground; others use official images"
         )
-    AirflowService(get_settings()).serve_foreground()
+    svc = service(name)
+    svc.serve_foreground()  # type: ignore[attr-defined]
+
+
+@stack_app.command("health")
+def stack_health(name: Annotated[str, typer.Argument(help="A service name")]) -> None:
+    """Exit 0 when the service is healthy, 1 otherwise (compose healthchecks)."""
+    from infra.stack.registry import service
+
+    _selected([name])
+    raise typer.Exit(0 if service(name).health() else 1)
 
 
 @stack_app.command("status")

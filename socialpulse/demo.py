@@ -1,22 +1,35 @@
-"""`make demo`: start the real stack and run the main job end to end, printing what happened.
+"""`make demo`: start the real stack, backfill a world, and leave the live pipeline running.
 
-Each step is a function so later stages (ingestion, vault, marts, graph) append to ``STEPS``.
+The demo ends when the first minute file the live generator wrote after the demo started has
+reached the ClickHouse marts through the Airflow ``transform`` DAG; it prints that file's
+freshness, where to watch the pipeline, and a few numbers read as the analyst. Everything keeps
+running afterwards (``make stack-down`` stops it).
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
+import psycopg
 import typer
 
-from infra.stack.registry import SERVICE_CLASSES, service
+from infra.stack.registry import service
 from socialpulse.airflow_api import AirflowApi
 from socialpulse.settings import Settings
 
+#: Services the demo starts first; the generator and the docs site come once data exists.
+CORE_SERVICES = ("postgres", "minio", "clickhouse", "neo4j", "airflow")
+LIVE_DAGS = ("ingest_events", "transform")
+#: A new world starts this long ago, so the dashboards have days of history at once.
+BACKFILL_DAYS = 2.0
+
 
 def start_stack(settings: Settings) -> None:
-    for name in SERVICE_CLASSES:
+    for name in CORE_SERVICES:
         t0 = time.monotonic()
         service(name, settings).start()
         typer.echo(f"  {name:<10} healthy ({time.monotonic() - t0:.1f}s)")
@@ -32,56 +45,134 @@ def run_healthcheck_dag(settings: Settings) -> None:
     typer.echo(f"  run {run_id}: {state}  ({settings.airflow_url}/dags/stack_healthcheck)")
 
 
-def run_ingestion(settings: Settings) -> None:
-    from socialpulse.ingestion.demo import run_ingestion_demo
+def backfill_world(settings: Settings) -> None:
+    """Bring the live generator's world up to the last closed minute, at full speed.
 
-    run_ingestion_demo(settings)
+    A new world starts BACKFILL_DAYS ago; an existing one (a second demo) continues after the
+    last minute it wrote, so no object is ever written twice.
+    """
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
+    from generator import runner, simulation, state
+    from generator.writer import ObjectWriter, minio_sink
 
-def build_vault(settings: Settings) -> None:
-    from socialpulse.transform.vault import build_vault as dbt_build_vault
+    path = state.state_path(settings, settings.generator_world)
+    gen = state.load(path)
+    if gen is None:
+        start = (datetime.now(UTC) - timedelta(days=BACKFILL_DAYS)).replace(second=0, microsecond=0)
+        world = simulation.create_world(settings.generator_seed, start, settings.generator_users)
+        gen = state.new_state(world)
+    minutes = max(0, runner.minute_index(datetime.now(UTC)) - gen.world.next_minute)
+    writer = ObjectWriter(minio_sink(settings))
+    try:
+        with Progress(
+            TextColumn("  backfill"), BarColumn(), TextColumn("{task.completed}/{task.total} min"),
+            TextColumn("{task.fields[events]:,} events"), TimeRemainingColumn(),
+        ) as progress:  # fmt: skip
+            bar = progress.add_task("backfill", total=minutes, events=0)
 
-    summary = dbt_build_vault(settings)
+            def tick(i: int, stats: runner.Stats) -> None:
+                progress.update(bar, completed=i + 1, events=stats.events)
+
+            stats = runner.backfill(
+                gen, writer, minutes, dirty_rate=settings.generator_dirty_rate,
+                state_file=path, on_minute=tick,
+            )  # fmt: skip
+    finally:
+        writer.close()
     typer.echo(
-        f"  dbt build in {summary.seconds:.0f}s: {summary.count('raw_vault.hub_')} hubs, "
-        f"{summary.count('raw_vault.link_')} links, "
-        f"{summary.count('raw_vault.sat_') + summary.count('raw_vault.eff_sat_')} satellites, "
-        f"{summary.count('business_vault.')} business vault tables"
+        f"  world {settings.generator_world!r} ({settings.generator_users:,} users): "
+        f"{stats.events:,} events in {stats.objects:,} objects up to the last closed minute"
     )
-    for table in (
-        "raw_vault.hub_user",
-        "raw_vault.link_friendship",
-        "business_vault.bridge_user_social",
-    ):
-        typer.echo(f"  {table:<40} {summary.rows.get(table, 0):>10,}")
 
 
-def sync_graph(settings: Settings) -> None:
-    from neo4j_jobs.run import sync_and_rank
-
-    result = sync_and_rank(settings)
-    shown = (
-        "users",
-        "friendships",
-        "follows",
-        "memberships",
-        "pagerank_iterations",
-        "total_seconds",
-    )
-    typer.echo("  " + ", ".join(f"{k}={result[k]}" for k in shown if k in result))
-    typer.echo(f"  friendship depth (BFS level -> pairs): {result.get('depth_distribution')}")
+def start_live_services(settings: Settings) -> None:
+    for name in ("generator", "dbt-docs"):
+        t0 = time.monotonic()
+        svc = service(name, settings)
+        svc.start()
+        typer.echo(f"  {name:<10} healthy ({time.monotonic() - t0:.1f}s)  {svc.url}")
+    api = AirflowApi(settings)
+    for dag_id in LIVE_DAGS:
+        api.wait_for_dag(dag_id)
+        api.unpause(dag_id)
+    typer.echo(f"  unpaused {', '.join(LIVE_DAGS)}: ingestion every minute, transform on new data")
 
 
-def build_marts(settings: Settings) -> None:
-    from socialpulse.transform.marts import build_marts as dbt_build_marts
-    from socialpulse.transform.marts import centrality_snapshot, headline_numbers
+@dataclass(frozen=True)
+class Freshness:
+    key: str
+    uploaded_at: datetime
+    visible_at: datetime
+    transform_run_id: str
 
-    snapshot = centrality_snapshot(settings)
-    seconds = dbt_build_marts(settings)
+    @property
+    def seconds(self) -> float:
+        return (self.visible_at - self.uploaded_at).total_seconds()
+
+
+def first_file_after(settings: Settings, since: datetime) -> tuple[str, datetime]:
+    """The first minute object the generator uploaded at or after ``since`` (waits for it)."""
+    from generator.writer import minio_client
+
+    client = minio_client(settings)
+    while True:
+        uploaded = [
+            (o.last_modified, str(o.object_name))
+            for o in client.list_objects(settings.minio_bucket, prefix="events/", recursive=True)
+            if str(o.object_name).endswith(".jsonl.gz") and o.last_modified >= since
+        ]
+        if uploaded:
+            when, key = min(uploaded)
+            return key, when
+        time.sleep(5)
+
+
+_VISIBLE_SQL = """
+SELECT s.run_id, s.completed_at
+FROM raw.load_snapshots s
+WHERE s.consumer = 'transform' AND s.completed_at IS NOT NULL
+  AND s.load_ts_to >= (SELECT max(e.loaded_at) FROM raw.events e WHERE e.source_object = %(key)s)
+ORDER BY s.completed_at
+LIMIT 1
+"""
+
+
+def wait_until_in_marts(
+    settings: Settings, key: str, timeout_s: float = 3600
+) -> tuple[str, datetime]:
+    """(transform run id, completion time) of the first run whose marts include ``key``."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        with psycopg.connect(settings.warehouse_dsn) as conn:
+            row = conn.execute(_VISIBLE_SQL, {"key": key}).fetchone()
+        if row is not None:
+            return str(row[0]), row[1]
+        time.sleep(5)
+    raise TimeoutError(f"{key} did not reach the marts within {timeout_s:.0f} s")
+
+
+def follow_a_minute_file(settings: Settings, since: datetime) -> Freshness:
+    key, uploaded = first_file_after(settings, since)
+    typer.echo(f"  first minute file after start: {key} (uploaded {uploaded:%H:%M:%S} UTC)")
+    run_id, visible = wait_until_in_marts(settings, key)
+    return Freshness(key, uploaded, visible, run_id)
+
+
+def show_live_pipeline(settings: Settings, since: datetime) -> None:
+    freshness = follow_a_minute_file(settings, since)
     typer.echo(
-        f"  dbt build --target ch in {seconds:.0f}s (PageRank of graph run {snapshot.run_id})"
+        f"  in the marts at {freshness.visible_at:%H:%M:%S} UTC: freshness {freshness.seconds:.0f} s"
     )
+    typer.echo(
+        f"  Cosmos run: {settings.airflow_url}/dags/transform/runs/{freshness.transform_run_id}"
+    )
+    typer.echo(f"  dbt docs:   {settings.dbt_docs_url}")
+
+
+def read_marts(settings: Settings) -> None:
     from infra.stack.clickhouse import ClickHouseService
+    from socialpulse.transform.marts import headline_numbers
 
     client = ClickHouseService(settings).client(analyst=True)  # what Tableau sees
     for title, rows in headline_numbers(client).items():
@@ -90,17 +181,29 @@ def build_marts(settings: Settings) -> None:
             typer.echo("    " + " | ".join(str(value) for value in row))
 
 
-STEPS: list[tuple[str, Callable[[Settings], None]]] = [
-    ("start the native stack", start_stack),
-    ("run DAG stack_healthcheck through the Airflow REST API", run_healthcheck_dag),
-    ("generate 30 dirty minutes and run DAG ingest_events", run_ingestion),
-    ("build staging + Data Vault with dbt", build_vault),
-    ("sync the social graph into Neo4j, PageRank + friendship depth", sync_graph),
-    ("build the ClickHouse marts and read them as the analyst", build_marts),
-]
+def say_what_keeps_running(settings: Settings) -> None:
+    typer.echo(
+        "  still running: generator (a file a minute), ingest_events (every minute), transform\n"
+        f"  (on new data), dbt docs. Watch: {settings.airflow_url}/dags/transform (graph view),\n"
+        f'  {settings.dbt_docs_url}, `socialpulse query clickhouse "select * from '
+        'marts.mart_platform_daily order by activity_date desc limit 3"`. Stop: make stack-down'
+    )
 
 
 def run_demo(settings: Settings) -> None:
-    for number, (title, step) in enumerate(STEPS, start=1):
-        typer.echo(f"[{number}/{len(STEPS)}] {title}")
+    started = datetime.now(UTC)
+    steps: list[tuple[str, Callable[[Settings], Any]]] = [
+        ("start the native stack", start_stack),
+        ("run DAG stack_healthcheck through the Airflow REST API", run_healthcheck_dag),
+        (f"backfill the live world ({BACKFILL_DAYS:g} days)", backfill_world),
+        ("start the live generator and the dbt docs site; unpause the DAGs", start_live_services),
+        (
+            "follow a minute file through ingest_events and transform into the marts",
+            lambda s: show_live_pipeline(s, started + timedelta(seconds=1)),
+        ),
+        ("read the marts as the analyst", read_marts),
+        ("leave the pipeline running", say_what_keeps_running),
+    ]
+    for number, (title, step) in enumerate(steps, start=1):
+        typer.echo(f"[{number}/{len(steps)}] {title}")
         step(settings)

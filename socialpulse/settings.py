@@ -21,10 +21,8 @@ def _env_file() -> Path:
     return Path(os.environ.get("SOCIALPULSE_ENV_FILE", REPO_ROOT / ".env"))
 
 
-#: The test suite's own stack: ports moved by this much, data under <state_dir>/test-stack.
-TEST_PORT_OFFSET_VARIABLE = "SOCIALPULSE_TEST_PORT_OFFSET"
-DEFAULT_TEST_PORT_OFFSET = 1000
-TEST_STACK_MARKER = "SOCIALPULSE_TEST_STACK"
+#: Set in the environment of a process already moved to a side stack (tests, benchmarks).
+SIDE_STACK_MARKER = "SOCIALPULSE_SIDE_STACK"
 
 
 class Settings(BaseSettings):
@@ -75,6 +73,26 @@ class Settings(BaseSettings):
     airflow_admin_password: SecretStr = SecretStr("")
     airflow_parallelism: int = 4
 
+    # The live generator (one minute file per wall-clock minute) and the dbt docs site
+    generator_world: str = "live"
+    generator_users: int = 2000
+    generator_seed: int = 7
+    generator_dirty_rate: float = 0.01
+    generator_minute_seconds: float = 60.0
+    dbt_docs_host: str = "127.0.0.1"
+    dbt_docs_port: int = 8081
+
+    def as_env(self) -> dict[str, str]:
+        """These settings as the environment variables they are read from (for a child
+        process that must see exactly these values, whatever .env says)."""
+        env = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            env[name.upper()] = (
+                value.get_secret_value() if isinstance(value, SecretStr) else str(value)
+            )
+        return env
+
     @property
     def cache_dir(self) -> Path:
         return self.socialpulse_cache_dir
@@ -105,28 +123,50 @@ class Settings(BaseSettings):
     def airflow_url(self) -> str:
         return f"http://{self.airflow_host}:{self.airflow_port}"
 
+    @property
+    def dbt_docs_url(self) -> str:
+        return f"http://{self.dbt_docs_host}:{self.dbt_docs_port}"
+
+
+def side_stack_environment(name: str, offset_variable: str, default_offset: int) -> dict[str, str]:
+    """Environment variables that point every setting at a stack beside the developer's.
+
+    Every ``*_PORT`` moves by ``$offset_variable`` (default ``default_offset``) and the state
+    dir becomes ``<state_dir>/<name>``: the same services from the same install cache, with
+    data and ports of their own, so nothing run there touches the running pipeline.
+    """
+    if os.environ.get(SIDE_STACK_MARKER):  # already moved (a child process)
+        return {}
+    user = read_settings()
+    offset = int(os.environ.get(offset_variable, default_offset))
+    env = {
+        field.upper(): str(getattr(user, field) + offset)
+        for field in Settings.model_fields
+        if field.endswith("_port")
+    }
+    env["SOCIALPULSE_STATE_DIR"] = str(user.state_dir / name)
+    env[SIDE_STACK_MARKER] = name
+    return env
+
 
 def test_stack_environment() -> dict[str, str]:
-    """Environment variables that point every setting at the test suite's own stack.
+    """The test suite's own stack: ports + ``SOCIALPULSE_TEST_PORT_OFFSET`` (default 1000),
+    data under ``<state_dir>/test-stack``; ``make test`` never touches a running pipeline."""
+    return side_stack_environment("test-stack", "SOCIALPULSE_TEST_PORT_OFFSET", 1000)
 
-    Every ``*_PORT`` moves by ``SOCIALPULSE_TEST_PORT_OFFSET`` (default 1000) and the state dir
-    becomes ``<state_dir>/test-stack``, so ``make test`` never touches a running pipeline.
-    """
-    if os.environ.get(TEST_STACK_MARKER) == "1":  # already moved (a child process)
-        return {TEST_STACK_MARKER: "1"}
-    user = Settings(_env_file=_env_file())  # type: ignore[call-arg]
-    offset = int(os.environ.get(TEST_PORT_OFFSET_VARIABLE, DEFAULT_TEST_PORT_OFFSET))
-    env = {
-        name.upper(): str(getattr(user, name) + offset)
-        for name in Settings.model_fields
-        if name.endswith("_port")
-    }
-    env["SOCIALPULSE_STATE_DIR"] = str(user.state_dir / "test-stack")
-    env[TEST_STACK_MARKER] = "1"
-    return env
+
+def bench_stack_environment() -> dict[str, str]:
+    """The benchmarks' own stack: ports + ``SOCIALPULSE_BENCH_PORT_OFFSET`` (default 2000),
+    data under ``<state_dir>/bench-stack``."""
+    return side_stack_environment("bench-stack", "SOCIALPULSE_BENCH_PORT_OFFSET", 2000)
+
+
+def read_settings() -> Settings:
+    """Settings read now from the environment and ``.env`` (uncached)."""
+    return Settings(_env_file=_env_file())  # type: ignore[call-arg]
 
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     """Settings from the environment, falling back to the repo's ``.env`` file."""
-    return Settings(_env_file=_env_file())  # type: ignore[call-arg]
+    return read_settings()

@@ -14,8 +14,10 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 
-from socialpulse.settings import Settings, get_settings, test_stack_environment
+from socialpulse.settings import Settings, get_settings, read_settings, test_stack_environment
 
+#: The developer's own stack (what `make stack-up` and `make demo` run), before the move.
+USER_SETTINGS = read_settings()
 # Before anything reads settings: every fixture, subprocess and dbt run sees the test stack.
 os.environ.update(test_stack_environment())
 get_settings.cache_clear()
@@ -30,7 +32,14 @@ from infra.stack.registry import service  # noqa: E402
 
 @pytest.fixture(scope="session")
 def settings() -> Settings:
+    """The test stack's settings."""
     return get_settings()
+
+
+@pytest.fixture(scope="session")
+def user_settings() -> Settings:
+    """The developer's own stack's settings (only tests of the isolation itself use them)."""
+    return USER_SETTINGS
 
 
 @pytest.fixture(scope="session")

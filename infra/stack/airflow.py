@@ -124,6 +124,9 @@ def airflow_env(settings: Settings) -> dict[str, str]:
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(home / "passwords.json"),
         # New DAG files show up within half a minute instead of five.
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "30",
+        # Parsing the Cosmos DAG takes ~1-2 s; on 2 busy cores it has taken over 30 s (the
+        # default), and a task whose DAG fails to load at start-up is rescheduled, not run.
+        "AIRFLOW__CORE__DAGBAG_IMPORT_TIMEOUT": "120",
         "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "True",
         # Side ports follow the API port (Airflow's defaults for 8080), so two stacks on one
         # machine (a developer's and the test suite's) never fight over them.

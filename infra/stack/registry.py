@@ -14,6 +14,8 @@ SERVICE_CLASSES: dict[str, str] = {
     "clickhouse": "infra.stack.clickhouse:ClickHouseService",
     "neo4j": "infra.stack.neo4j:Neo4jService",
     "airflow": "infra.stack.airflow:AirflowService",
+    "generator": "infra.stack.generator:GeneratorService",
+    "dbt-docs": "infra.stack.dbt_docs:DbtDocsService",
 }
 
 

@@ -7,6 +7,10 @@
 
 The site is ``index.html`` + ``manifest.json`` + ``catalog.json`` in ``dbt_project/target``;
 the catalog needs the warehouse (column types), the manifest does not.
+
+The stack's ``dbt-docs`` service (:class:`LiveSite`) serves its own copy under
+``<state_dir>/dbt-docs`` and regenerates it after each completed ``transform`` run, so the
+catalog follows the warehouse while the pipeline runs.
 """
 
 from __future__ import annotations
@@ -14,14 +18,20 @@ from __future__ import annotations
 import argparse
 import functools
 import logging
+import os
+import shutil
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
-from socialpulse.settings import REPO_ROOT
+import psycopg
+
+from socialpulse.settings import REPO_ROOT, Settings
 from socialpulse.transform.project import DBT_TARGET_DIR, run_dbt
 
 log = logging.getLogger(__name__)
@@ -80,6 +90,85 @@ def serving(site: Path, host: str = "127.0.0.1", port: int = 0) -> Iterator[str]
     finally:
         server.shutdown()
         server.server_close()
+
+
+_LAST_COMPLETED_SQL = """
+SELECT max(completed_at) FROM raw.load_snapshots WHERE consumer = 'transform'
+"""
+
+
+class LiveSite:
+    """The site the ``dbt-docs`` service serves, regenerated after each completed transform.
+
+    Each generation is written to its own directory, then the ``current`` symlink is swapped
+    to it in one rename, so a reader never sees a half-written catalog; older generations
+    are removed. Completions that arrive during a generation are coalesced into the next one.
+    """
+
+    def __init__(self, settings: Settings, root: Path | None = None) -> None:
+        self.settings = settings
+        self.root = root or settings.state_dir / "dbt-docs"
+        self.current = self.root / "current"
+        self.generated_for: datetime | None = None
+
+    def last_completed_transform(self) -> datetime | None:
+        try:
+            with psycopg.connect(self.settings.warehouse_dsn, connect_timeout=5) as conn:
+                row = conn.execute(_LAST_COMPLETED_SQL).fetchone()
+        except psycopg.Error as exc:  # no raw schema yet, or the warehouse restarts
+            log.info("docs: cannot read the last transform run yet: %s", exc)
+            return None
+        return row[0] if row else None
+
+    def regenerate(self) -> Path:
+        """Generate into a new directory and make it current; returns it."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        target = self.root / f"gen-{time.time_ns()}"
+        started = time.perf_counter()
+        generate(target_path=target)
+        link = self.root / "current.new"
+        link.unlink(missing_ok=True)
+        link.symlink_to(target.name)
+        os.replace(link, self.current)
+        for old in self.root.glob("gen-*"):
+            if old != target:
+                shutil.rmtree(old, ignore_errors=True)
+        log.info("docs regenerated in %.0f s: %s", time.perf_counter() - started, target)
+        return target
+
+    def refresh_once(self) -> bool:
+        """Regenerate if a transform completed since the last generation (or none exists)."""
+        completed = self.last_completed_transform()
+        if self.current.exists() and (completed is None or completed == self.generated_for):
+            return False
+        self.regenerate()
+        self.generated_for = completed
+        return True
+
+    def refresh_forever(self, stop: threading.Event, interval_s: float = 15.0) -> None:
+        while not stop.is_set():
+            try:
+                self.refresh_once()
+            except Exception as exc:  # keep serving the last good site
+                log.error("docs: regeneration failed, serving the previous site: %s", exc)
+            stop.wait(interval_s)
+
+    def serve_forever(self, host: str, port: int) -> None:
+        """Serve ``current`` and keep it fresh until interrupted (SIGINT/SIGTERM)."""
+        stop = threading.Event()
+        if not self.current.exists():
+            self.refresh_once()
+        refresher = threading.Thread(
+            target=self.refresh_forever, args=(stop,), name="docs-refresh", daemon=True
+        )
+        refresher.start()
+        server = make_server(self.current, host, port)
+        log.info("dbt docs on http://%s:%d", host, server.server_address[1])
+        try:
+            server.serve_forever()
+        finally:
+            stop.set()
+            server.server_close()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -27,6 +27,8 @@ MARTS_SELECTOR = "tag:marts"
 GRAPH_SCHEMA = "graph"
 #: The warehouse schemas the on-run-start hook mirrors (dbt_project/macros/marts/mirrors.sql).
 MIRRORED_SCHEMAS = ("staging", "raw_vault", "business_vault", GRAPH_SCHEMA)
+#: The ClickHouse databases dbt builds: the marts and the landing replicas they read.
+BUILT_DATABASES = ("marts", "landing")
 
 
 @dataclass(frozen=True)
@@ -95,11 +97,11 @@ def build_marts(
 
 
 def drop_marts_databases(client: Any, prefix: str) -> None:
-    """Drop ``<prefix>marts`` and its mirrors (a test's or benchmark's; the vault is untouched:
+    """Drop ``<prefix>marts``, ``<prefix>landing`` and the mirrors (a test's or benchmark's; the vault is untouched:
     dropping a PostgreSQL-engine database only forgets the mirror)."""
     if not prefix:
         raise ValueError("refusing to drop the real marts: give the prefix of a scratch build")
-    for schema in ("marts", *MIRRORED_SCHEMAS):
+    for schema in (*BUILT_DATABASES, *MIRRORED_SCHEMAS):
         client.command(f"DROP DATABASE IF EXISTS {prefix}{schema} SYNC")
 
 
@@ -112,7 +114,8 @@ def headline_numbers(client: Any, database: str = "marts") -> dict[str, list[tup
         ),
         "top communities by member growth (7 days)": (
             f"SELECT community_name, sum(net_member_growth) AS growth, max(members) AS members "
-            f"FROM {database}.mart_community_daily WHERE activity_date >= today() - 6 "
+            f"FROM {database}.mart_community_daily WHERE activity_date >= "
+            f"(SELECT max(activity_date) FROM {database}.mart_community_daily) - 6 "
             f"GROUP BY community_name ORDER BY growth DESC, community_name LIMIT 5"
         ),
         "top users by PageRank": (

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+import re
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import psycopg
 
@@ -57,3 +59,25 @@ def build_vault(settings: Settings | None = None, *, full_refresh: bool = False)
         summary.count("business_vault."),
     )
     return summary
+
+
+#: Functions that read the wall clock (PostgreSQL and ClickHouse spellings).
+WALL_CLOCK = re.compile(
+    r"\b(now|now64|today|yesterday|clock_timestamp|statement_timestamp|transaction_timestamp"
+    r"|timeofday|nowInBlock|UTCTimestamp|current_timestamp|localtimestamp)\s*\("
+    r"|\b(current_date|current_time|current_timestamp|localtime|localtimestamp)\b",
+    re.IGNORECASE,
+)
+SQL_COMMENT = re.compile(r"--[^\n]*|/\*.*?\*/", re.DOTALL)
+SQL_STRING = re.compile(r"'(?:[^']|'')*'")
+
+
+def wall_clock_reads(compiled_dir: Path) -> dict[str, list[str]]:
+    """Compiled model/test files (under dbt's ``compiled`` dir) that call a wall-clock function."""
+    found: dict[str, list[str]] = {}
+    for path in sorted(compiled_dir.rglob("*.sql")):
+        code = SQL_STRING.sub("''", SQL_COMMENT.sub("", path.read_text()))
+        hits = [m.group(0) for m in WALL_CLOCK.finditer(code)]
+        if hits:
+            found[str(path.relative_to(compiled_dir))] = hits
+    return found

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import psycopg
 from psycopg import sql
@@ -124,3 +125,116 @@ def remove_prefix(prefix: str, *, settings: Settings | None = None) -> int:
     if errors:
         raise RuntimeError(f"could not delete {len(errors)} object(s) under {prefix}: {errors[:3]}")
     return len(names)
+
+
+@dataclass
+class HistoryRun:
+    """One timed ``dbt build`` for one minute of new events on top of ``days`` of history."""
+
+    days: int
+    history_events: int
+    new_events: int
+    vault_seconds: float
+    marts_seconds: float | None
+
+
+def history_runs(
+    database: str,
+    *,
+    users: int,
+    days: tuple[int, ...] = (1, 7),
+    marts_prefix: str | None = None,
+    settings: Settings | None = None,
+    target_path: Any = None,
+) -> list[HistoryRun]:
+    """Grow a world day by day and time one minute's ``dbt build`` on top of each ``days``.
+
+    The world is generated and ingested through the real pipeline into ``database``
+    (re-created); the vault is built (and the marts, under ``marts_prefix``, when given)
+    after each day of backfill, so each measured run is a steady-state incremental run:
+    +1 simulated minute, then ``dbt build`` of the vault with ``load_ts_from`` = the last
+    run's bound (delta tests), then of the marts.
+    """
+    import json
+    import time
+
+    from generator import runner, simulation, state
+    from generator.writer import MinioSink, ObjectWriter, minio_client
+    from socialpulse.transform.marts import build_marts, centrality_snapshot
+    from socialpulse.transform.project import run_dbt
+
+    s = settings or get_settings()
+    dsn = ensure_database(database, s, fresh=True)
+    root = f"bench-history-{uuid.uuid4().hex[:8]}/"
+    start = (datetime.now(UTC) - timedelta(days=max(days) + 1)).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    gen = state.new_state(simulation.create_world(13, start, users))
+    writer = ObjectWriter(MinioSink(minio_client(s), s.minio_bucket, root))
+    env = {"POSTGRES_DB": database}
+
+    def bound() -> str | None:
+        with psycopg.connect(dsn) as conn:
+            exists = conn.execute("SELECT to_regclass('staging.load_bounds')").fetchone()
+            if not exists or exists[0] is None:
+                return None
+            row = conn.execute("SELECT max(load_ts_to)::text FROM staging.load_bounds").fetchone()
+        return None if row is None else row[0]
+
+    def build(*, timed: bool) -> tuple[float, float | None]:
+        since = bound()
+        started = time.perf_counter()
+        run_dbt(
+            ["build", "--vars", json.dumps({"load_ts_from": since})],
+            env=env,
+            target_path=target_path,
+        )
+        vault = time.perf_counter() - started
+        marts = None
+        if marts_prefix is not None:
+            centrality_snapshot(s, dsn)
+            marts = build_marts(
+                s, prefix=marts_prefix, pg_database=database, target_path=target_path
+            )
+        return (vault, marts) if timed else (0.0, None)
+
+    runs: list[HistoryRun] = []
+    events = 0
+    try:
+        for day in range(1, max(days) + 1):
+            stats = runner.backfill(gen, writer, 24 * 60)
+            ingest_prefix(dsn, root + "events/", settings=s)
+            events += stats.events
+            build(timed=False)  # catch up with the day (not measured)
+            if day in days:
+                minute = runner.backfill(gen, writer, 1)
+                ingest_prefix(dsn, root + "events/", settings=s)
+                events += minute.events
+                vault, marts = build(timed=True)
+                runs.append(HistoryRun(day, events, minute.events, vault, marts))
+    finally:
+        writer.close()
+        remove_prefix(root, settings=s)
+    return runs
+
+
+def print_history_runs(runs: list[HistoryRun]) -> None:
+    """The table and the ratio (last / first) the benchmarks print."""
+    print(f"{'history':>8} {'events':>11} {'new':>6} {'vault build':>12} {'marts build':>12}")
+    for run in runs:
+        marts = "-" if run.marts_seconds is None else f"{run.marts_seconds:10.1f} s"
+        print(
+            f"{run.days:>6} d {run.history_events:>11,} {run.new_events:>6,} "
+            f"{run.vault_seconds:10.1f} s {marts:>12}"
+        )
+    if len(runs) >= 2:
+        first, last = runs[0], runs[-1]
+        print(
+            f"ratio {last.days} d / {first.days} d: vault "
+            f"{last.vault_seconds / first.vault_seconds:.2f}"
+            + (
+                f", marts {last.marts_seconds / first.marts_seconds:.2f}"
+                if last.marts_seconds and first.marts_seconds
+                else ""
+            )
+        )

@@ -1,5 +1,7 @@
-"""The ``transform`` DAG: Cosmos renders one task per vault model from the dbt manifest,
-and a rendered task really builds its model (in-process dbt, Airflow connection profile)."""
+"""The ``transform`` DAG as Airflow parses it: one node per dbt model (started and ended in the
+triggerer), one dbt build per group, the graph sidecar between the groups; and a node that is
+cleared really builds its model on a worker (the Airflow connection's profile, the run's
+snapshot)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+import psycopg
 import pytest
 from conftest import TEST_DB, VaultWorld
 
@@ -20,15 +23,23 @@ from socialpulse.transform.manifest import build_manifest
 pytestmark = [pytest.mark.stack, pytest.mark.slow]
 
 _DUMP_DAG = """
-import json, sys
+import json
 from airflow.dag_processing.dagbag import DagBag
 bag = DagBag(dag_folder="airflow/dags/transform.py")
 dag = bag.get_dag("transform")
+def producer(task):
+    return {"select": task.select, "tests_per_model": task.tests_per_model,
+            "vars": task.vars, "hooks": [task._pre_execute_hook is not None,
+                                         task._post_execute_hook is not None]}
 print(json.dumps({
     "errors": {k: str(v) for k, v in bag.import_errors.items()},
-    "schedule": repr(dag.timetable) if dag else None,
-    "tasks": {t.task_id: sorted(t.upstream_task_ids) for t in dag.tasks} if dag else {},
-    "trigger_rules": {t.task_id: getattr(t.trigger_rule, "value", t.trigger_rule) for t in dag.tasks} if dag else {},
+    "schedule": repr(dag.timetable),
+    "macros": sorted(dag.user_defined_macros),
+    "tasks": {t.task_id: sorted(t.upstream_task_ids) for t in dag.tasks},
+    "types": {t.task_id: type(t).__name__ for t in dag.tasks},
+    "trigger_rules": {t.task_id: getattr(t.trigger_rule, "value", t.trigger_rule) for t in dag.tasks},
+    "from_trigger": {t.task_id: [t.start_from_trigger, t.retries] for t in dag.tasks},
+    "producers": {t.task_id: producer(t) for t in dag.tasks if t.task_id.endswith(".dbt_producer_watcher")},
 }))
 """
 
@@ -51,73 +62,89 @@ def rendered(
         env=env,
         capture_output=True,
         text=True,
-        timeout=180,
+        timeout=300,
         check=False,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
     return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
 
 
-def test_transform_renders_one_build_task_per_vault_model(
+def _models(manifest: dict[str, Any], *folders: str) -> set[str]:
+    return {
+        n["name"]
+        for n in manifest["nodes"].values()
+        if n["resource_type"] == "model" and n["original_file_path"].split("/")[1] in folders
+    }
+
+
+def test_every_model_is_one_node_started_and_ended_in_the_triggerer(
     manifest: dict[str, Any], rendered: dict[str, Any]
 ) -> None:
     assert rendered["errors"] == {}
-    models = {
-        n["name"]
-        for n in manifest["nodes"].values()
-        if n["resource_type"] == "model"
-        and n["original_file_path"].split("/")[1] in ("staging", "raw_vault", "business_vault")
+    tasks, types = rendered["tasks"], rendered["types"]
+    groups = {
+        "vault": _models(manifest, "staging", "raw_vault", "business_vault"),
+        "marts": _models(manifest, "landing", "marts"),
     }
-    tasks = rendered["tasks"]
-    vault_tasks = {f"vault.{m}_model_build" for m in models}
-    assert {t for t in tasks if not t.startswith("marts.")} == vault_tasks | {
-        "graph_sync_and_rank",
-        "centrality_snapshot",
-    }
-    # The graph sidecar waits for the whole vault (it reads hubs and effectivity satellites).
-    assert "vault.pit_user_model_build" in tasks["graph_sync_and_rank"]
-    assert set(tasks["graph_sync_and_rank"]) <= vault_tasks
-    # The graph follows the data: staging -> hub and satellites (in parallel) -> PIT.
-    assert "vault.stg_events__user_registered_model_build" in tasks["vault.hub_user_model_build"]
-    assert tasks["vault.sat_user_profile_model_build"] == [
-        "vault.stg_events__user_profile_updated_model_build"
-    ]
-    assert {"vault.hub_user_model_build", "vault.sat_user_profile_model_build"} <= set(
-        tasks["vault.pit_user_model_build"]
-    )
-    # Scheduled on the Asset the ingestion DAG publishes.
+    for group, models in groups.items():
+        nodes = {t for t in tasks if t.startswith(f"{group}.") and types[t] == "DbtModelNode"}
+        assert nodes == {f"{group}.{m}" for m in models}
+        for node in nodes:
+            # no worker to start or to resume; a failed node waits to be cleared
+            assert rendered["from_trigger"][node] == [True, 0], node
+    # one dbt build per group, and nothing else runs dbt
+    assert {t for t, kind in types.items() if kind != "DbtModelNode"} == {
+        "vault.dbt_producer_watcher", "vault.dbt_producer_watcher_done",
+        "marts.dbt_producer_watcher", "marts.dbt_producer_watcher_done",
+        "graph_sync_and_rank", "graph_done",
+    }  # fmt: skip
     assert "socialpulse_raw_events" in rendered["schedule"]
 
 
-def test_marts_follow_the_vault_and_the_last_known_centrality(
+def test_the_nodes_follow_the_data_and_the_marts_follow_the_vault_and_the_graph(
+    rendered: dict[str, Any],
+) -> None:
+    tasks, rules = rendered["tasks"], rendered["trigger_rules"]
+    assert "vault.stg_events__user_registered" in tasks["vault.hub_user"]
+    assert tasks["vault.sat_user_profile"] == ["vault.stg_events__user_profile_updated"]
+    assert {"vault.hub_user", "vault.sat_user_profile"} <= set(tasks["vault.pit_user"])
+    # the graph reads the whole vault; the marts run whatever the graph did ...
+    assert "vault.pit_user" in tasks["graph_sync_and_rank"]
+    assert tasks["graph_done"] == ["graph_sync_and_rank"]
+    assert rules["graph_done"] == "all_done"
+    # ... but never on a failed vault: the marts' build waits for every vault leaf too
+    producer = set(tasks["marts.dbt_producer_watcher"])
+    assert {"graph_done", "vault.pit_user", "vault.dbt_producer_watcher_done"} <= producer
+    assert rules["marts.dbt_producer_watcher"] == "all_success"
+    # a build that reported a failed model does not block what follows once it is cleared
+    assert rules["vault.dbt_producer_watcher_done"] == "all_done"
+
+
+def test_each_group_builds_once_with_the_runs_snapshot_and_tests_attached_as_dbt_does(
     manifest: dict[str, Any], rendered: dict[str, Any]
 ) -> None:
-    marts = {
-        n["name"]
-        for n in manifest["nodes"].values()
-        if n["resource_type"] == "model" and n["original_file_path"].startswith("models/marts/")
+    producers = rendered["producers"]
+    assert rendered["macros"] == ["snapshot_vars"]
+    for producer in producers.values():
+        assert producer["vars"] == "{{ snapshot_vars(run_id) }}"
+    # the marts' build records the centrality it uses before, and completes the snapshot after
+    assert producers["marts.dbt_producer_watcher"]["hooks"] == [True, True]
+    # every test of a vault model is watched by exactly one node: the model dbt attaches it to
+    attached = {
+        uid: n["attached_node"]
+        for uid, n in manifest["nodes"].items()
+        if n["resource_type"] == "test" and n.get("attached_node")
     }
-    assert len(marts) >= 10
-    tasks = rendered["tasks"]
-    assert {t for t in tasks if t.startswith("marts.")} == {f"marts.{m}_model_build" for m in marts}
-    # all_done: the snapshot (and so the marts) run even when the graph task failed ...
-    assert rendered["trigger_rules"]["centrality_snapshot"] == "all_done"
-    assert tasks["centrality_snapshot"] == ["graph_sync_and_rank"]
-    # ... but a mart never runs on a failed vault: its roots wait for the vault's leaves too.
-    root = tasks["marts.mart_post_virality_model_build"]
-    assert "centrality_snapshot" in root
-    assert "vault.pit_user_model_build" in root
-    assert all(
-        rendered["trigger_rules"][t] == "all_success" for t in tasks if t.startswith("marts.")
-    )
-    # marts on marts: the campaign roll-up reads the ad mart, profiles read post reshares
-    assert tasks["marts.mart_campaign_performance_daily_model_build"] == [
-        "marts.mart_ad_performance_daily_model_build"
-    ]
-    assert tasks["marts.mart_user_profile_model_build"] == ["marts.mart_post_virality_model_build"]
+    per_model = producers["vault.dbt_producer_watcher"]["tests_per_model"]
+    watched = [test for tests in per_model.values() for test in tests]
+    assert len(watched) == len(set(watched))
+    for model, tests in per_model.items():
+        assert all(attached.get(test, model) == model for test in tests)
+    relationship = next(t for t in watched if t.startswith("test.socialpulse.relationships_link"))
+    assert attached[relationship].startswith("model.socialpulse.link_")
 
 
-def test_a_cosmos_task_builds_its_model_against_the_warehouse(
+def test_a_cleared_node_builds_its_model_on_a_worker_with_the_runs_snapshot(
     vault_world: VaultWorld,
     manifest: dict[str, Any],
     started_service: Callable[[str], Any],
@@ -128,15 +155,22 @@ def test_a_cosmos_task_builds_its_model_against_the_warehouse(
     test_settings = settings.model_copy(update={"postgres_db": TEST_DB})
     env = {**os.environ, **airflow_env(test_settings), "POSTGRES_DB": TEST_DB}
     proc = subprocess.run(
-        [sys.executable, "-m", "airflow", "tasks", "test", "transform",
-         "vault.sat_user_profile_model_build"],
+        [sys.executable, "-m", "airflow", "tasks", "test", "transform", "vault.sat_user_profile"],
         env=env,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=600,
         check=False,
-    )  # fmt: skip
+    )
     out = proc.stdout + proc.stderr
     assert proc.returncode == 0, out[-4000:]
+    assert "re-running sat_user_profile on a worker" in out
     assert "sat_user_profile" in out
     assert "ERROR=0" in out
+    # the run's snapshot was taken for the build (and bounds what it read)
+    with psycopg.connect(vault_world.dsn) as conn:
+        taken = conn.execute(
+            "SELECT count(*) FROM raw.load_snapshots WHERE consumer = 'transform'"
+        ).fetchone()
+    assert taken is not None
+    assert taken[0] >= 1

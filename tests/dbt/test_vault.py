@@ -15,6 +15,7 @@ import psycopg
 import pytest
 from conftest import VaultWorld, table_counts
 
+from socialpulse.transform.vault import wall_clock_reads
 from socialpulse.transform.world import ingest_prefix
 
 pytestmark = [pytest.mark.stack, pytest.mark.slow]
@@ -72,7 +73,7 @@ def test_dbt_build_of_the_vault_is_green(vault_world: VaultWorld) -> None:
     for uid in models:
         layer = manifest["nodes"][uid]["fqn"][1]
         layers[layer] += 1
-    assert layers["staging"] == 58  # one per raw.evt_ view
+    assert layers["staging"] == 59  # one per raw.evt_ view, and the user actions
     assert layers["raw_vault"] >= 100
     assert layers["business_vault"] >= 5
     assert len(tests) > len(models)
@@ -201,3 +202,85 @@ def test_late_files_land_at_their_own_time(vault_world: VaultWorld) -> None:
     vault_world.dbt(
         "test", "--select", "path:models/raw_vault/sats", "path:models/raw_vault/eff_sats"
     )
+
+
+def _copy_row(conn: psycopg.Connection, table: str, changes: dict[str, str]) -> None:
+    """Insert a copy of one row of ``table`` with SQL expressions ``changes`` for some columns."""
+    columns = [
+        r[0]
+        for r in conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema || '.' || "
+            "table_name = %s ORDER BY ordinal_position",
+            (table,),
+        ).fetchall()
+    ]
+    values = ", ".join(changes.get(c, c) for c in columns)
+    conn.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {values} FROM {table} LIMIT 1")
+
+
+def _db_now(conn: psycopg.Connection) -> str:
+    row = conn.execute("SELECT clock_timestamp()::text").fetchone()
+    assert row is not None
+    return str(row[0])
+
+
+def _failed_tests(world: VaultWorld) -> set[str]:
+    return {
+        r["unique_id"].split(".")[2]
+        for r in world.run_results()
+        if r["unique_id"].startswith("test.") and r["status"] != "pass"
+    }
+
+
+def test_a_run_reads_raw_only_up_to_its_snapshot_bound(vault_world: VaultWorld) -> None:
+    select = ["--select", "stg_events__user_profile_updated", "sat_user_profile"]
+    with psycopg.connect(vault_world.dsn, autocommit=True) as conn:
+        bound = _db_now(conn)
+        user_id, changed_at = _clone_profile_update(conn, {"bio": "Loaded after the bound."})
+        before = _profile_rows(conn, user_id)
+        vault_world.dbt("run", *select, "--vars", json.dumps({"load_ts_to": bound}))
+        assert _profile_rows(conn, user_id) == before  # loaded after the bound: not seen
+        vault_world.dbt("run", *select)  # no var: the bound is taken when the run starts
+        assert _profile_rows(conn, user_id) == [*before, (changed_at, "Loaded after the bound.")]
+
+
+def test_delta_tests_check_the_new_rows_and_fail_on_a_broken_one(vault_world: VaultWorld) -> None:
+    select = ["--select", "link_follow", "sat_user_profile"]
+    with psycopg.connect(vault_world.dsn, autocommit=True) as conn:
+        before_break = _db_now(conn)
+        # a follow whose follower is no user, and a satellite row stored twice
+        _copy_row(conn, "raw_vault.link_follow", {
+            "follow_hk": "md5('broken follow')", "follower_hk": "md5('nobody')",
+            "load_ts": "clock_timestamp()",
+        })  # fmt: skip
+        _copy_row(conn, "raw_vault.sat_user_profile", {"load_ts": "clock_timestamp()"})
+        after_break = _db_now(conn)
+        broken = {
+            "relationships_link_follow_follower_hk__user_hk__ref_hub_user_",
+            "no_duplicate_sat_rows_sat_user_profile_user_hk",
+        }
+        try:
+            # the broken rows are in the delta: the tests fail
+            result = vault_world.dbt(
+                "test", *select, "--vars", json.dumps({"load_ts_from": before_break}), check=False
+            )
+            assert result.returncode != 0
+            assert broken <= _failed_tests(vault_world)
+            # loaded before the delta: not looked at (the tests read only new rows)...
+            vault_world.dbt("test", *select, "--vars", json.dumps({"load_ts_from": after_break}))
+            assert _failed_tests(vault_world) == set()
+            # ...while a full check (no load_ts_from) finds them
+            assert vault_world.dbt("test", *select, check=False).returncode != 0
+            assert broken <= _failed_tests(vault_world)
+        finally:
+            conn.execute("DELETE FROM raw_vault.link_follow WHERE follow_hk = md5('broken follow')")
+            conn.execute(
+                "DELETE FROM raw_vault.sat_user_profile WHERE load_ts > %s", (before_break,)
+            )
+    vault_world.dbt("test", *select)
+
+
+def test_no_model_or_test_reads_the_wall_clock(vault_world: VaultWorld) -> None:
+    compiled = vault_world.target_path / "compiled"
+    assert len(list(compiled.rglob("*.sql"))) > 500  # every model and test was compiled
+    assert wall_clock_reads(compiled) == {}

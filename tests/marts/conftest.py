@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from clickhouse_connect.driver.client import Client
 
@@ -64,6 +65,14 @@ class MartsWorld:
 
     def build_vault(self) -> None:
         run_dbt(["run"], env={"POSTGRES_DB": TEST_DB}, target_path=self.target_path)
+
+    def snapshot_bound(self) -> datetime:
+        """The newest snapshot bound a vault build recorded: the marts' "now"."""
+        with psycopg.connect(self.dsn) as conn:
+            row = conn.execute("SELECT max(load_ts_to) FROM staging.load_bounds").fetchone()
+        assert row is not None
+        assert row[0] is not None
+        return row[0].astimezone(UTC)  # type: ignore[no-any-return]
 
     def load_held_back(self) -> int:
         return ingest_prefix(self.dsn, self.world.prefix + "events/", settings=self.settings)
@@ -126,7 +135,23 @@ def marts_world(
 INCREMENTAL_MARTS = {
     "mart_platform_daily": "sum(posts + comments + reactions + views)",
     "mart_ad_performance_daily": "sum(impressions)",
+    "mart_campaign_performance_daily": "sum(impressions)",
+    "mart_revenue_daily": "sum(donations + sponsorships + subscription_payments)",
 }
+#: The incremental ClickHouse tables under the marts (landing replicas, intermediates):
+#: table -> (database suffix, the columns compared, a total that grows with late events).
+INCREMENTAL_TABLES = {
+    "int_user_active_days": ("marts", "activity_date, user_hk", "count()"),
+    **{
+        f"landing_{table}": ("landing", "*", "count()")
+        for table in (
+            "link_user_action", "link_post_view", "link_story_view", "link_reel_view",
+            "eff_sat_reaction", "sat_post_details", "sat_story_details", "sat_reel_details",
+            "sat_comment_details", "sat_user_status", "sat_user_details", "link_ad_impression",
+            "link_ad_click", "link_donation", "link_sponsorship", "link_subscription_payment",
+        )
+    },
+}  # fmt: skip
 
 
 @dataclass
@@ -136,13 +161,28 @@ class IncrementalRefresh:
     #: mart -> rows of the incremental result missing from a full rebuild, and vice versa
     differences: dict[str, tuple[int, int]]
     totals_after: dict[str, int]
+    #: a second run with nothing new: mart -> rows it changed (must be none)
+    rerun_changes: dict[str, int]
+
+
+def _snapshot_queries() -> dict[str, str]:
+    """What each incremental table holds, comparable between two builds."""
+    queries = {
+        mart: f"SELECT * EXCEPT vault_load_ts FROM {MARTS}.{mart}" for mart in INCREMENTAL_MARTS
+    }
+    for table, (database, columns, _) in INCREMENTAL_TABLES.items():
+        final = " FINAL" if table.startswith("int_") else ""
+        queries[table] = f"SELECT {columns} FROM {PREFIX}{database}.{table}{final}"
+    return queries
 
 
 @pytest.fixture(scope="session")
 def incremental_refresh(marts_world: MartsWorld) -> IncrementalRefresh:
-    """Load the held-back files, refresh the marts incrementally, compare with a rebuild."""
+    """Load the held-back (late) files, refresh the marts incrementally, run again with
+    nothing new (a repeated delivery changes nothing), compare with a full rebuild."""
     world = marts_world
     client = world.client()
+    queries = _snapshot_queries()
 
     def totals() -> dict[str, int]:
         return {
@@ -150,24 +190,34 @@ def incremental_refresh(marts_world: MartsWorld) -> IncrementalRefresh:
             for mart, total in INCREMENTAL_MARTS.items()
         }
 
+    def keep(name: str) -> None:
+        client.command(f"DROP TABLE IF EXISTS {MARTS}.kept_{name}")
+        client.command(f"CREATE TABLE {MARTS}.kept_{name} ENGINE = Memory AS {queries[name]}")
+
+    def differs(name: str) -> tuple[int, int]:
+        """Rows kept but not there now, and rows there now but not kept (or repeated)."""
+        kept = f"SELECT * FROM {MARTS}.kept_{name}"
+        now = queries[name]
+        repeated = abs(
+            int(client.command(f"SELECT count() FROM ({kept})"))
+            - int(client.command(f"SELECT count() FROM ({now})"))
+        )
+        return (
+            int(client.command(f"SELECT count() FROM ({kept} EXCEPT {now})")),
+            int(client.command(f"SELECT count() FROM ({now} EXCEPT {kept})")) + repeated,
+        )
+
     before = totals()
     files = world.load_held_back()
     world.build_vault()
     world.build()
-    for mart in INCREMENTAL_MARTS:
-        client.command(f"DROP TABLE IF EXISTS {MARTS}.incremental_{mart}")
-        client.command(
-            f"CREATE TABLE {MARTS}.incremental_{mart} ENGINE = Memory AS "
-            f"SELECT * EXCEPT vault_load_ts FROM {MARTS}.{mart}"
-        )
+    for name in queries:
+        keep(name)
+    world.build()  # nothing new: a no-op
+    rerun = {name: sum(differs(name)) for name in queries}
     world.build(full_refresh=True)
     differences = {}
-    for mart in INCREMENTAL_MARTS:
-        rebuilt = f"SELECT * EXCEPT vault_load_ts FROM {MARTS}.{mart}"
-        incremental = f"SELECT * FROM {MARTS}.incremental_{mart}"
-        differences[mart] = (
-            int(client.command(f"SELECT count() FROM ({incremental} EXCEPT {rebuilt})")),
-            int(client.command(f"SELECT count() FROM ({rebuilt} EXCEPT {incremental})")),
-        )
-        client.command(f"DROP TABLE {MARTS}.incremental_{mart}")
-    return IncrementalRefresh(files, before, differences, totals())
+    for name in queries:
+        differences[name] = differs(name)
+        client.command(f"DROP TABLE {MARTS}.kept_{name}")
+    return IncrementalRefresh(files, before, differences, totals(), rerun)

@@ -43,6 +43,7 @@ PUBLISHED_PORTS = [
     ("neo4j", "NEO4J_HTTP_PORT", 7474),
     ("neo4j", "NEO4J_BOLT_PORT", 7687),
     ("airflow", "AIRFLOW_PORT", 8080),
+    ("dbt-docs", "DBT_DOCS_PORT", 8081),
 ]
 
 

@@ -31,23 +31,29 @@
 
 
 {#-
-    Incremental marts: the first day to recompute. New vault rows are those loaded after
-    the mart's watermark (max vault_load_ts) minus var vault_lookback (a raw transaction
-    can commit after a later one: the vault models look back the same way); every day
-    they touch is rebuilt in full
-    (delete+insert by day), and rolling windows reach back lookback_days more. None on a
-    full build (no filter); a far-future day when nothing is new (nothing to rebuild).
+    Incremental marts: the first day to recompute. The mart's watermark is the snapshot bound
+    of its last run (max vault_load_ts); the vault rows loaded after it and up to this run's
+    bound are found through the PostgreSQL mirror, where the literal bounds are pushed down
+    to the tables' load_ts indexes (only the delta crosses). Every day they touch is rebuilt
+    in full (delete+insert by day), and rolling windows reach back lookback_days more. None
+    on a full build (no filter); a far-future day when nothing is new (nothing to rebuild).
 -#}
 {% macro mart_recompute_from(models, lookback_days=0, ts_column='effective_from') -%}
+    {#- refs outside the condition: dbt sees the dependencies at parse time -#}
+    {%- for model in models -%}
+        {%- do ref(model) -%}
+    {%- endfor -%}
     {%- if execute and is_incremental() -%}
+        {%- set watermark = run_query("select formatDateTime(max(vault_load_ts), '%Y-%m-%d %H:%i:%S.%f', 'UTC') from " ~ this).rows[0][0] -%}
         {%- set query -%}
-            with watermark as (select max(vault_load_ts) as loaded_until from {{ this }})
             select toString(coalesce(min(day), toDate('2999-12-31')) - {{ lookback_days }})
             from (
             {%- for model in models %}
                 select minOrNull(toDate({{ ts_column }})) as day
                 from {{ ref(model) }}
-                where load_ts > (select loaded_until from watermark) - interval {{ var('vault_lookback') }}
+                where
+                    load_ts > {{ load_ts_literal(watermark) }}
+                    and {{ loaded_until('load_ts') }}
                 {%- if not loop.last %} union all{% endif %}
             {%- endfor %}
             )
@@ -58,7 +64,8 @@
 {%- endmacro %}
 
 
-{#- `where <column> >= '<day>'` when recompute_from is set (pushed down to Postgres). -#}
+{#- `where <column> >= '<day>'` when recompute_from is set (on a landing table: its sorting
+    key starts with the day, so only the window is read). -#}
 {% macro mart_window_filter(recompute_from, column='effective_from') -%}
     {%- if recompute_from is not none %}
     where {{ column }} >= toDateTime64('{{ recompute_from }}', 6, 'UTC')

@@ -1,13 +1,45 @@
 {#- Shared pieces of the vault table macros. -#}
 
-{#- The incremental watermark: the newest load_ts already in this table, minus a lookback
-    (var vault_lookback) so rows of a raw transaction that committed late are still read.
-    The anti-joins of each macro make the overlap harmless. -#}
+{#- The incremental watermark: the snapshot bound this table last processed (recorded by
+    its post-hook, record_vault_watermark, in the same transaction as its insert), else its
+    newest load_ts. Bounds are safe (raw.load_snapshot_bound), so nothing at or below it can
+    appear later and no lookback is needed; a hub whose keys are all known (topics) does not
+    re-read the events since its last new key. Index-driven: the staging filter
+    load_ts > watermark reaches raw.events through its (event_type, loaded_at) index. -#}
 {% macro vault_watermark() -%}
     (
-        select coalesce(max(load_ts), cast('-infinity' as timestamptz)) - interval '{{ var("vault_lookback") }}'
-        from {{ this }}
+        select coalesce(
+            (
+                select watermark.loaded_until from staging.vault_watermarks as watermark
+                where watermark.model = '{{ this.schema }}.{{ this.identifier }}'
+            ),
+            (select max(load_ts) from {{ this }}),
+            cast('-infinity' as timestamptz)
+        )
     )
+{%- endmacro %}
+
+
+{#- Post-hook of every raw vault model: this table now holds every row up to the bound. -#}
+{% macro record_vault_watermark() -%}
+    insert into staging.vault_watermarks (model, loaded_until)
+    values ('{{ this.schema }}.{{ this.identifier }}', {{ load_ts_literal(load_ts_to()) }})
+    on conflict (model) do update set loaded_until = excluded.loaded_until
+{%- endmacro %}
+
+
+{#- The indexes of a vault table (dbt-postgres `indexes`): the key (unique for hubs and
+    links: the anti-join of an insert and the parent side of every relationships test),
+    load_ts (the watermark and the delta tests), and for satellites
+    (key, effective_from, load_ts): the "row in force before" lookup and the anti-join. -#}
+{% macro vault_indexes(src_pk, kind) -%}
+    {%- if kind == 'sat' -%}
+        {%- set indexes = [{'columns': [src_pk, 'effective_from', 'load_ts']}] -%}
+    {%- else -%}
+        {%- set indexes = [{'columns': [src_pk], 'unique': true}] -%}
+    {%- endif -%}
+    {%- do indexes.append({'columns': ['load_ts']}) -%}
+    {{- return(indexes) -}}
 {%- endmacro %}
 
 
@@ -91,4 +123,22 @@ from ranked
             where existing.{{ src_pk }} = ranked.{{ src_pk }}
         )
         {%- endif %}
+{%- endmacro %}
+
+
+{#- Business vault incremental models: keep the rows whose `key` has a row of any of
+    `changed_models` loaded since the model's watermark (a CTE `watermark` with one column
+    loaded_until); nothing on a full build. -#}
+{% macro changed_keys_filter(key, changed_models) -%}
+    {%- if is_incremental() %}
+    where {{ key }} in (
+        {%- for changed in changed_models %}
+        select changed.{{ key }} from {{ ref(changed) }} as changed
+        where changed.load_ts > (select loaded_until from watermark)
+        {%- if not loop.last %}
+        union all
+        {%- endif %}
+        {%- endfor %}
+    )
+    {%- endif %}
 {%- endmacro %}

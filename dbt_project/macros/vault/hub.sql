@@ -11,6 +11,7 @@
     {%- set nk = vault_as_list(src_nk) -%}
     {%- set sources = vault_sources(source_model) -%}
     {%- set cols = [src_pk] + nk + [src_ldts, src_source] -%}
+{{ config(indexes=vault_indexes(src_pk, 'hub')) }}
 with
 
 {% for entry in sources -%}

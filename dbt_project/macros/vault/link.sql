@@ -18,6 +18,7 @@
     {%- for col in fk if col.endswith("_hk") -%}
         {%- do hash_fk.append(col) -%}
     {%- endfor -%}
+{{ config(indexes=vault_indexes(src_pk, 'link')) }}
 with
 
 {% for entry in sources -%}

@@ -19,6 +19,7 @@
     {%- set payload = vault_as_list(src_payload) -%}
     {%- set sources = vault_sources(source_model) -%}
     {%- set cols = [src_pk, src_hashdiff] + payload + [src_eff, src_ldts, src_source] -%}
+{{ config(indexes=vault_indexes(src_pk, 'sat')) }}
 with
 
 {% for entry in sources -%}

@@ -1,16 +1,25 @@
-{#- One row per day from the first event day (or var as_of_start) to today: the as-of
-    spine of the PIT and bridge tables. -#}
+{#- One row per UTC day from the first event day (or var as_of_start) to the day of the
+    run's snapshot bound (load_ts_to): the as-of spine of the PIT. A few hundred rows,
+    rebuilt every run. -#}
+{{ config(materialized='table') }}
+
 with
+
+lifecycle as (
+    select effective_from from {{ ref('sat_user_lifecycle') }}
+),
 
 bounds as (
     select
         {%- if var("as_of_start") %}
         cast('{{ var("as_of_start") }}' as date) as first_day,
         {%- else %}
-        coalesce(cast(min(effective_from) as date), current_date) as first_day,
+        coalesce(
+            cast(min(effective_from) as date), cast('{{ load_ts_to()[:10] }}' as date)
+        ) as first_day,
         {%- endif %}
-        current_date as last_day
-    from {{ ref('sat_user_lifecycle') }}
+        cast('{{ load_ts_to()[:10] }}' as date) as last_day
+    from lifecycle
 ),
 
 days as (

@@ -1,44 +1,80 @@
 {#- One row per interaction with a piece of content (view, reaction, comment, share),
     with who acted, on what, whose content it was and when: the activity marts
-    (interactions per post, virality, time to 1000 views) read only this. -#}
-{{ config(indexes=[{'columns': ['content_hk']}, {'columns': ['actor_hk']}]) }}
+    (interactions per post, virality, time to 1000 views) read only this.
+    Incremental (delete+insert by interaction): a run adds the views loaded since its
+    watermark and re-derives the reactions, comments and shares whose link or satellite
+    rows were loaded since (all rows of those keys, one index range each); load_ts is the
+    snapshot bound of the run that derived the row. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='interaction_hk',
+    indexes=[
+        {'columns': ['content_hk']},
+        {'columns': ['actor_hk']},
+        {'columns': ['interaction_hk']},
+        {'columns': ['load_ts']},
+    ],
+) }}
 
 with
+{%- if is_incremental() %}
+
+watermark as (
+    select coalesce(max(load_ts), cast('-infinity' as timestamptz)) as loaded_until
+    from {{ this }}
+),
+{%- endif %}
 
 post_views as (
     select * from {{ ref('link_post_view') }}
+    {%- if is_incremental() %}
+    where load_ts > (select loaded_until from watermark)
+    {%- endif %}
 ),
 
 story_views as (
     select * from {{ ref('link_story_view') }}
+    {%- if is_incremental() %}
+    where load_ts > (select loaded_until from watermark)
+    {%- endif %}
 ),
 
 reel_views as (
     select * from {{ ref('link_reel_view') }}
+    {%- if is_incremental() %}
+    where load_ts > (select loaded_until from watermark)
+    {%- endif %}
 ),
 
 reactions as (
     select * from {{ ref('link_reaction') }}
+    {{ changed_keys_filter('reaction_hk', ['link_reaction', 'eff_sat_reaction']) }}
 ),
 
 reaction_states as (
     select * from {{ ref('eff_sat_reaction') }}
+    {{ changed_keys_filter('reaction_hk', ['link_reaction', 'eff_sat_reaction']) }}
 ),
 
 comments as (
     select * from {{ ref('link_comment_target') }}
+    {{ changed_keys_filter('comment_hk', ['link_comment_target', 'sat_comment_status']) }}
 ),
 
 comment_states as (
     select * from {{ ref('sat_comment_status') }}
+    {{ changed_keys_filter('comment_hk', ['link_comment_target', 'sat_comment_status']) }}
 ),
 
 shares as (
     select * from {{ ref('link_share_post') }}
+    {{ changed_keys_filter('share_hk', ['link_share_post', 'sat_share_details']) }}
 ),
 
 share_details as (
     select * from {{ ref('sat_share_details') }}
+    {{ changed_keys_filter('share_hk', ['link_share_post', 'sat_share_details']) }}
 ),
 
 first_reaction as (
@@ -150,7 +186,7 @@ share_rows as (
     inner join first_share on shares.share_hk = first_share.share_hk
 ),
 
-final as (
+unioned as (
     select * from view_rows
     union all
     select * from reaction_rows
@@ -158,6 +194,13 @@ final as (
     select * from comment_rows
     union all
     select * from share_rows
+),
+
+final as (
+    select
+        *,
+        {{ load_ts_literal(load_ts_to()) }} as load_ts
+    from unioned
 )
 
 select * from final

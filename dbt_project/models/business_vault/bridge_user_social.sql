@@ -1,66 +1,49 @@
 {#- User-centric social graph: for each user, every friend (both directions), every user
     they follow and every follower, with the period of the tie. Marts count friends and
-    followers as of a day with effective_from <= D < coalesce(effective_to, infinity). -#}
-{{ config(indexes=[{'columns': ['user_hk']}]) }}
+    followers as of a day with effective_from <= D < coalesce(effective_to, infinity).
+    Incremental (delete+insert by link): the links whose periods relationship_periods
+    re-derived since this table's watermark are re-derived here. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='link_hk',
+    indexes=[{'columns': ['user_hk']}, {'columns': ['link_hk']}, {'columns': ['load_ts']}],
+) }}
 
 with
 
 periods as (
     select * from {{ ref('relationship_periods') }}
-    where relation in ('friendship', 'follow')
+    where
+        relation in ('friendship', 'follow')
+        {%- if is_incremental() %}
+        and load_ts > (
+            select coalesce(max(load_ts), cast('-infinity' as timestamptz)) from {{ this }}
+        )
+        {%- endif %}
 ),
 
-friend_forward as (
+{%- for tie, relation, user_side, other_side in [
+    ('friend', 'friendship', 'driving_hk', 'secondary_hk'),
+    ('friend', 'friendship', 'secondary_hk', 'driving_hk'),
+    ('follows', 'follow', 'driving_hk', 'secondary_hk'),
+    ('followed_by', 'follow', 'secondary_hk', 'driving_hk'),
+] %}
+
+{{ ['friend_forward', 'friend_backward', 'follows', 'followed_by'][loop.index0] }} as (
     select
-        driving_hk as user_hk,
-        secondary_hk as other_user_hk,
-        'friend' as tie,
+        {{ user_side }} as user_hk,
+        {{ other_side }} as other_user_hk,
+        '{{ tie }}' as tie,
         link_hk,
         effective_from,
         effective_to,
-        is_current
+        is_current,
+        load_ts
     from periods
-    where relation = 'friendship'
+    where relation = '{{ relation }}'
 ),
-
-friend_backward as (
-    select
-        secondary_hk as user_hk,
-        driving_hk as other_user_hk,
-        'friend' as tie,
-        link_hk,
-        effective_from,
-        effective_to,
-        is_current
-    from periods
-    where relation = 'friendship'
-),
-
-follows as (
-    select
-        driving_hk as user_hk,
-        secondary_hk as other_user_hk,
-        'follows' as tie,
-        link_hk,
-        effective_from,
-        effective_to,
-        is_current
-    from periods
-    where relation = 'follow'
-),
-
-followed_by as (
-    select
-        secondary_hk as user_hk,
-        driving_hk as other_user_hk,
-        'followed_by' as tie,
-        link_hk,
-        effective_from,
-        effective_to,
-        is_current
-    from periods
-    where relation = 'follow'
-),
+{%- endfor %}
 
 final as (
     select * from friend_forward

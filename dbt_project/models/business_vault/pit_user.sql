@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['user_hk', 'as_of_date'], 'unique': true}]) }}
-
 {%- set satellites = {
     'sat_user_details': {'pk': 'user_hk', 'ldts': 'effective_from'},
     'sat_user_profile': {'pk': 'user_hk', 'ldts': 'effective_from'},

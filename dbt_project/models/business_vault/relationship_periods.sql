@@ -1,150 +1,72 @@
 {#- Every period during which a relationship that can end was active, from the
     effectivity satellites: [effective_from, effective_to), effective_to null while it
-    still is. Answers "friends as of day D" with a range predicate. -#}
-{{ config(indexes=[{'columns': ['relation', 'link_hk']}, {'columns': ['driving_hk']}]) }}
+    still is. Answers "friends as of day D" with a range predicate.
+    Incremental (delete+insert by link): a run re-derives the periods of the links whose
+    effectivity rows were loaded since its watermark (every row of those links, one index
+    range each); load_ts is the snapshot bound of the run that derived the row. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key=['relation', 'link_hk'],
+    indexes=[
+        {'columns': ['relation', 'link_hk']},
+        {'columns': ['driving_hk']},
+        {'columns': ['load_ts']},
+        {'columns': ['relation', 'is_current']},
+    ],
+) }}
+
+{#- relation -> (effectivity satellite, link key, driving key, secondary key) -#}
+{%- set relations = {
+    'friendship': ('eff_sat_friendship', 'friendship_hk', 'user_a_hk', 'user_b_hk'),
+    'follow': ('eff_sat_follow', 'follow_hk', 'follower_hk', 'followee_hk'),
+    'subscription': ('eff_sat_subscription', 'subscription_hk', 'subscriber_hk', 'creator_hk'),
+    'block': ('eff_sat_block', 'block_hk', 'user_hk', 'target_user_hk'),
+    'mute': ('eff_sat_mute', 'mute_hk', 'user_hk', 'target_user_hk'),
+    'close_friend': ('eff_sat_close_friend', 'close_friend_hk', 'user_hk', 'target_user_hk'),
+    'group_membership': ('eff_sat_group_membership', 'group_membership_hk', 'group_hk', 'user_hk'),
+    'group_moderator': ('eff_sat_group_moderator', 'group_moderator_hk', 'group_hk', 'user_hk'),
+    'pinned_post': ('eff_sat_pinned_post', 'pinned_post_hk', 'group_hk', 'post_hk'),
+    'reaction': ('eff_sat_reaction', 'reaction_hk', 'user_hk', 'target_hk'),
+} -%}
 
 with
+{%- if is_incremental() %}
 
-friendship as (
+watermark as (
+    select coalesce(max(load_ts), cast('-infinity' as timestamptz)) as loaded_until
+    from {{ this }}
+),
+{%- endif %}
+{%- for relation, spec in relations.items() %}
+{%- set eff_sat, link_hk, driving_hk, secondary_hk = spec %}
+
+{{ relation }} as (
     select
-        'friendship' as relation,
-        friendship_hk as link_hk,
-        user_a_hk as driving_hk,
-        user_b_hk as secondary_hk,
+        '{{ relation }}' as relation,
+        {{ link_hk }} as link_hk,
+        {{ driving_hk }} as driving_hk,
+        {{ secondary_hk }} as secondary_hk,
         is_active,
         effective_from,
         load_ts
-    from {{ ref('eff_sat_friendship') }}
+    from {{ ref(eff_sat) }}
+    {%- if is_incremental() %}
+    where {{ link_hk }} in (
+        select changed.{{ link_hk }} from {{ ref(eff_sat) }} as changed
+        where changed.load_ts > (select loaded_until from watermark)
+    )
+    {%- endif %}
 ),
-
-follow as (
-    select
-        'follow' as relation,
-        follow_hk as link_hk,
-        follower_hk as driving_hk,
-        followee_hk as secondary_hk,
-        is_active,
-        effective_from,
-        load_ts
-    from {{ ref('eff_sat_follow') }}
-),
-
-subscription as (
-    select
-        'subscription' as relation,
-        subscription_hk as link_hk,
-        subscriber_hk as driving_hk,
-        creator_hk as secondary_hk,
-        is_active,
-        effective_from,
-        load_ts
-    from {{ ref('eff_sat_subscription') }}
-),
-
-block as (
-    select
-        'block' as relation,
-        block_hk as link_hk,
-        user_hk as driving_hk,
-        target_user_hk as secondary_hk,
-        is_active,
-        effective_from,
-        load_ts
-    from {{ ref('eff_sat_block') }}
-),
-
-mute as (
-    select
-        'mute' as relation,
-        mute_hk as link_hk,
-        user_hk as driving_hk,
-        target_user_hk as secondary_hk,
-        is_active,
-        effective_from,
-        load_ts
-    from {{ ref('eff_sat_mute') }}
-),
-
-close_friend as (
-    select
-        'close_friend' as relation,
-        close_friend_hk as link_hk,
-        user_hk as driving_hk,
-        target_user_hk as secondary_hk,
-        is_active,
-        effective_from,
-        load_ts
-    from {{ ref('eff_sat_close_friend') }}
-),
-
-group_membership as (
-    select
-        'group_membership' as relation,
-        group_membership_hk as link_hk,
-        group_hk as driving_hk,
-        user_hk as secondary_hk,
-        is_active,
-        effective_from,
-        load_ts
-    from {{ ref('eff_sat_group_membership') }}
-),
-
-group_moderator as (
-    select
-        'group_moderator' as relation,
-        group_moderator_hk as link_hk,
-        group_hk as driving_hk,
-        user_hk as secondary_hk,
-        is_active,
-        effective_from,
-        load_ts
-    from {{ ref('eff_sat_group_moderator') }}
-),
-
-pinned_post as (
-    select
-        'pinned_post' as relation,
-        pinned_post_hk as link_hk,
-        group_hk as driving_hk,
-        post_hk as secondary_hk,
-        is_active,
-        effective_from,
-        load_ts
-    from {{ ref('eff_sat_pinned_post') }}
-),
-
-reaction as (
-    select
-        'reaction' as relation,
-        reaction_hk as link_hk,
-        user_hk as driving_hk,
-        target_hk as secondary_hk,
-        is_active,
-        effective_from,
-        load_ts
-    from {{ ref('eff_sat_reaction') }}
-),
+{%- endfor %}
 
 unioned as (
-    select * from friendship
+    {%- for relation in relations %}
+    select * from {{ relation }}
+    {%- if not loop.last %}
     union all
-    select * from follow
-    union all
-    select * from subscription
-    union all
-    select * from block
-    union all
-    select * from mute
-    union all
-    select * from close_friend
-    union all
-    select * from group_membership
-    union all
-    select * from group_moderator
-    union all
-    select * from pinned_post
-    union all
-    select * from reaction
+    {%- endif %}
+    {%- endfor %}
 ),
 
 ordered as (
@@ -164,7 +86,8 @@ final as (
         secondary_hk,
         effective_from,
         effective_to,
-        effective_to is null as is_current
+        effective_to is null as is_current,
+        {{ load_ts_literal(load_ts_to()) }} as load_ts
     from ordered
     where is_active
 )

@@ -1,7 +1,8 @@
 {#- One row per ad and UTC day: impressions served, clicks made, and CTR (the share of
     that day's impressions that were clicked, so 0 <= CTR <= 1). Incremental: only the
     days touched by newly loaded impressions or clicks (and the day before, for clicks on
-    an impression served just before midnight) are rebuilt. -#}
+    an impression served just before midnight) are rebuilt, from the landing tables; the
+    small ad/campaign/advertiser dimensions are read through the PostgreSQL mirrors. -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
@@ -15,12 +16,12 @@
 with
 
 impressions as (
-    select impression_hk, ad_hk, effective_from, load_ts from {{ ref('link_ad_impression') }}
+    select impression_hk, ad_hk, effective_from from {{ ref('landing_link_ad_impression') }}
     {{ mart_window_filter(recompute_from) }}
 ),
 
 clicks as (
-    select impression_hk, ad_hk, effective_from, load_ts from {{ ref('link_ad_click') }}
+    select impression_hk, ad_hk, effective_from from {{ ref('landing_link_ad_click') }}
     {{ mart_window_filter(recompute_from) }}
 ),
 
@@ -53,8 +54,7 @@ impressions_daily as (
         ad_hk,
         toDate(assumeNotNull(effective_from)) as activity_date,
         count() as impressions,
-        countIf(impression_hk in (select impression_hk from clicked)) as clicked_impressions,
-        max(load_ts) as max_load_ts
+        countIf(impression_hk in (select impression_hk from clicked)) as clicked_impressions
     from impressions
     group by ad_hk, activity_date
 ),
@@ -63,8 +63,7 @@ clicks_daily as (
     select
         ad_hk,
         toDate(assumeNotNull(effective_from)) as activity_date,
-        count() as clicks,
-        max(load_ts) as max_load_ts
+        count() as clicks
     from clicks
     group by ad_hk, activity_date
 ),
@@ -97,11 +96,7 @@ final as (
         toUInt64(clicks_daily.clicks) as clicks,
         toUInt64(impressions_daily.clicked_impressions) as clicked_impressions,
         if(impressions = 0, 0, clicked_impressions / impressions) as ctr,
-        toDateTime64(
-            assumeNotNull(greatest(impressions_daily.max_load_ts, clicks_daily.max_load_ts)),
-            6,
-            'UTC'
-        ) as vault_load_ts
+        {{ snapshot_ts() }} as vault_load_ts
     from ad_days
     inner join ads on ad_days.ad_hk = ads.ad_hk
     left join ad_owners on ad_days.ad_hk = ad_owners.ad_hk

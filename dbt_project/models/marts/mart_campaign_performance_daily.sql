@@ -1,11 +1,25 @@
 {#- One row per campaign and UTC day: the ads it served, their impressions, clicks and
-    CTR (clicked impressions / impressions), rolled up from mart_ad_performance_daily. -#}
-{{ config(order_by='(activity_date, campaign_id)', partition_by='toYYYYMM(activity_date)') }}
+    CTR (clicked impressions / impressions), rolled up from mart_ad_performance_daily.
+    Incremental (delete+insert by day): the days that mart rewrote since this one's last
+    run (its vault_load_ts is newer) are rolled up again. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='activity_date',
+    order_by='(activity_date, campaign_id)',
+    partition_by='toYYYYMM(activity_date)',
+) }}
 
 with
 
 ad_daily as (
     select * from {{ ref('mart_ad_performance_daily') }}
+    {%- if is_incremental() %}
+    where activity_date in (
+        select rewritten.activity_date from {{ ref('mart_ad_performance_daily') }} as rewritten
+        where rewritten.vault_load_ts > (select max(vault_load_ts) from {{ this }})
+    )
+    {%- endif %}
 ),
 
 campaign_details as (
@@ -48,7 +62,8 @@ final as (
         toUInt64(rolled_up.total_impressions) as impressions,
         toUInt64(rolled_up.total_clicks) as clicks,
         toUInt64(rolled_up.total_clicked_impressions) as clicked_impressions,
-        if(impressions = 0, 0, clicked_impressions / impressions) as ctr
+        if(impressions = 0, 0, clicked_impressions / impressions) as ctr,
+        {{ snapshot_ts() }} as vault_load_ts
     from rolled_up
     left join objectives on rolled_up.campaign_id = objectives.campaign_id
 )

@@ -33,7 +33,7 @@ post_authors as (
 ),
 
 post_details as (
-    select post_hk, effective_from from {{ ref('sat_post_details') }}
+    select post_hk, effective_from from {{ ref('landing_sat_post_details') }}
 ),
 
 comment_communities as (
@@ -45,7 +45,7 @@ comment_authors as (
 ),
 
 comment_details as (
-    select comment_hk, effective_from from {{ ref('sat_comment_details') }}
+    select comment_hk, effective_from from {{ ref('landing_sat_comment_details') }}
 ),
 
 reactions as (
@@ -54,7 +54,7 @@ reactions as (
 ),
 
 reaction_states as (
-    select reaction_hk, effective_from from {{ ref('eff_sat_reaction') }}
+    select reaction_hk, effective_from from {{ ref('landing_eff_sat_reaction') }}
     where is_active
 ),
 
@@ -81,7 +81,7 @@ spine as (
         toUInt64(assumeNotNull(communities.community_id)) as community_id,
         assumeNotNull(community_names.community_name) as community_name,
         toDate(arrayJoin(range(
-            toUInt32(community_names.created_date), toUInt32(today()) + 1
+            toUInt32(community_names.created_date), toUInt32({{ snapshot_date() }}) + 1
         ))) as activity_date
     from communities
     inner join community_names on communities.community_hk = community_names.community_hk
@@ -108,7 +108,7 @@ period_days as (
         user_hk,
         toDate(arrayJoin(range(
             toUInt32(from_date),
-            toUInt32(if(has_ended, greatest(assumeNotNull(to_date), from_date), today())) + 1
+            toUInt32(if(has_ended, greatest(assumeNotNull(to_date), from_date), {{ snapshot_date() }})) + 1
         ))) as activity_date
     from community_periods
 ),

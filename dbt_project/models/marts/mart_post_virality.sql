@@ -13,7 +13,7 @@ posts as (
 ),
 
 post_details as (
-    select post_hk, effective_from from {{ ref('sat_post_details') }}
+    select post_hk, effective_from from {{ ref('landing_sat_post_details') }}
 ),
 
 post_authors as (
@@ -41,7 +41,7 @@ topics as (
 ),
 
 views as (
-    select post_hk, viewer_hk, effective_from from {{ ref('link_post_view') }}
+    select post_hk, viewer_hk, effective_from from {{ ref('landing_link_post_view') }}
 ),
 
 shares as (
@@ -65,7 +65,7 @@ reactions as (
 
 reaction_states as (
     select reaction_hk, is_active, reaction_type, effective_from
-    from {{ ref('eff_sat_reaction') }}
+    from {{ ref('landing_eff_sat_reaction') }}
 ),
 
 published as (

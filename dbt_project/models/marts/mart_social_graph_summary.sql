@@ -33,7 +33,7 @@ counts as (
 
 final as (
     select
-        now64(3, 'UTC') as as_of,
+        {{ snapshot_ts() }} as as_of,
         toUInt64(counts.users) as users,
         toUInt64(counts.friendships) as friendships,
         toUInt64(counts.follows) as follows,

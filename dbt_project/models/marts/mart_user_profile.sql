@@ -10,7 +10,7 @@ users as (
 ),
 
 user_details as (
-    select user_hk, username, country, effective_from from {{ ref('sat_user_details') }}
+    select user_hk, username, country, effective_from from {{ ref('landing_sat_user_details') }}
 ),
 
 user_lifecycle as (

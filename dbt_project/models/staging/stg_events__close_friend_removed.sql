@@ -2,6 +2,7 @@ with
 
 source as (
     select * from {{ source('raw', 'evt_close_friend_removed') }}
+    where {{ loaded_until('loaded_at') }}
 ),
 
 renamed as (

@@ -2,6 +2,7 @@ with
 
 source as (
     select * from {{ source('raw', 'evt_comment_created') }}
+    where {{ loaded_until('loaded_at') }}
 ),
 
 renamed as (

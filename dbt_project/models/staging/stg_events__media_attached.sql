@@ -2,6 +2,7 @@ with
 
 source as (
     select * from {{ source('raw', 'evt_media_attached') }}
+    where {{ loaded_until('loaded_at') }}
 ),
 
 renamed as (

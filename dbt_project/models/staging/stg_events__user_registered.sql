@@ -2,6 +2,7 @@ with
 
 source as (
     select * from {{ source('raw', 'evt_user_registered') }}
+    where {{ loaded_until('loaded_at') }}
 ),
 
 renamed as (

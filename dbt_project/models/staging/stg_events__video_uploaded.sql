@@ -2,6 +2,7 @@ with
 
 source as (
     select * from {{ source('raw', 'evt_video_uploaded') }}
+    where {{ loaded_until('loaded_at') }}
 ),
 
 renamed as (

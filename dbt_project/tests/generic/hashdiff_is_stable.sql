@@ -1,6 +1,8 @@
 {#- The stored hashdiff equals the hashdiff macro recomputed over the stored payload
-    columns: the staging hashdiff and the table agree, and the rule has not drifted. -#}
+    columns: the staging hashdiff and the table agree, and the rule has not drifted
+    (on the delta rows when load_ts_from is set). -#}
 {% test hashdiff_is_stable(model, columns) %}
+{%- set delta = delta_predicate(model) %}
 
 with
 
@@ -9,6 +11,9 @@ recomputed as (
         hashdiff,
         {{ hashdiff(columns) }} as recomputed_hashdiff
     from {{ model }}
+    {%- if delta %}
+    where {{ delta }}
+    {%- endif %}
 ),
 
 final as (

@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['block_hk', 'effective_from']}]) }}
-
 {%- set source_model = [
     'stg_events__block_started',
     'stg_events__block_ended',

@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['close_friend_hk', 'effective_from']}]) }}
-
 {%- set source_model = [
     'stg_events__close_friend_added',
     'stg_events__close_friend_removed',

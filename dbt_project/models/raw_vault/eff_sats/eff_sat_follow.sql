@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['follow_hk', 'effective_from']}]) }}
-
 {%- set source_model = [
     'stg_events__follow_started',
     'stg_events__follow_ended',

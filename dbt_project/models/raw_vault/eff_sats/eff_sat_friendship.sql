@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['friendship_hk', 'effective_from']}]) }}
-
 {%- set source_model = [
     'stg_events__friendship_started',
     'stg_events__friendship_ended',

@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['group_moderator_hk', 'effective_from']}]) }}
-
 {%- set source_model = [
     'stg_events__group_moderator_added',
     'stg_events__group_moderator_removed',

@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['mute_hk', 'effective_from']}]) }}
-
 {%- set source_model = [
     'stg_events__mute_started',
     'stg_events__mute_ended',

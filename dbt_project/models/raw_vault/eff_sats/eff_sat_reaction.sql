@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['reaction_hk', 'effective_from']}]) }}
-
 {%- set source_model = [
     'stg_events__reaction_added',
     'stg_events__reaction_removed',

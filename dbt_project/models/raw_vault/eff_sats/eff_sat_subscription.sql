@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['subscription_hk', 'effective_from']}]) }}
-
 {%- set source_model = [
     'stg_events__subscription_started',
     'stg_events__subscription_ended',

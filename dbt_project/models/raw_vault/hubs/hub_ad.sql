@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['ad_hk'], 'unique': true}]) }}
-
 {%- set source_model = [
     'stg_events__ad_created',
     'stg_events__ad_impression_served',

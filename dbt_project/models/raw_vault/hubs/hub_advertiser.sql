@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['advertiser_hk'], 'unique': true}]) }}
-
 {%- set source_model = [
     'stg_events__ad_campaign_created',
     'stg_events__ad_created',

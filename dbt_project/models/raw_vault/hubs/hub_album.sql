@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['album_hk'], 'unique': true}]) }}
-
 {%- set source_model = [
     'stg_events__album_created',
     'stg_events__photo_uploaded',

@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['group_hk'], 'unique': true}]) }}
-
 {%- set source_model = [
     'stg_events__group_created',
     'stg_events__group_joined',

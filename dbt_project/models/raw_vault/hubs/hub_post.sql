@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['post_hk'], 'unique': true}]) }}
-
 {%- set source_model = [
     'stg_events__post_created',
     'stg_events__post_shared',

@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['reel_hk'], 'unique': true}]) }}
-
 {%- set source_model = [
     'stg_events__reel_created',
     'stg_events__reel_viewed',

@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['session_hk'], 'unique': true}]) }}
-
 {%- set source_model = [
     'stg_events__user_came_online',
     'stg_events__user_went_offline',

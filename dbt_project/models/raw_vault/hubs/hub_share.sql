@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['share_hk'], 'unique': true}]) }}
-
 {%- set source_model = [
     'stg_events__post_shared',
     'stg_events__post_quoted',

@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['topic_hk'], 'unique': true}]) }}
-
 {%- set source_model = [
     'stg_events__post_created',
     'stg_events__reel_created',

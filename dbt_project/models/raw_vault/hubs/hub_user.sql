@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['user_hk'], 'unique': true}]) }}
-
 {%- set source_model = [
     'stg_events__user_registered',
     'stg_events__user_profile_updated',

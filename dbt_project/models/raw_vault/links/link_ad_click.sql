@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['click_hk'], 'unique': true}]) }}
-
 {%- set source_model = 'stg_events__ad_clicked' -%}
 
 {{ t_link(

@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['impression_hk'], 'unique': true}]) }}
-
 {%- set source_model = 'stg_events__ad_impression_served' -%}
 
 {{ t_link(

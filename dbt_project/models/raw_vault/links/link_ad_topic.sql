@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['ad_topic_hk'], 'unique': true}]) }}
-
 {%- set source_model = 'stg_events__ad_created' -%}
 
 {{ link(

@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['album_owner_hk'], 'unique': true}]) }}
-
 {%- set source_model = 'stg_events__album_created' -%}
 
 {{ link(

@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['comment_community_hk'], 'unique': true}]) }}
-
 {%- set source_model = [
     'stg_events__comment_created',
     'stg_events__reply_created',

@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['comment_reply_hk'], 'unique': true}]) }}
-
 {%- set source_model = 'stg_events__reply_created' -%}
 
 {{ link(

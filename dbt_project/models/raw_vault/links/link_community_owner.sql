@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['community_owner_hk'], 'unique': true}]) }}
-
 {%- set source_model = 'stg_events__community_created' -%}
 
 {{ link(

@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['community_topic_hk'], 'unique': true}]) }}
-
 {%- set source_model = 'stg_events__community_topic_added' -%}
 
 {{ link(

@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['donation_hk'], 'unique': true}]) }}
-
 {%- set source_model = 'stg_events__donation_made' -%}
 
 {{ t_link(

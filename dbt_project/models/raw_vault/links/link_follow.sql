@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['follow_hk'], 'unique': true}]) }}
-
 {%- set source_model = [
     'stg_events__follow_started',
     'stg_events__follow_ended',

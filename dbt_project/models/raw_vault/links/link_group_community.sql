@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['group_community_hk'], 'unique': true}]) }}
-
 {%- set source_model = 'stg_events__group_created' -%}
 
 {{ link(

@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['group_membership_hk'], 'unique': true}]) }}
-
 {%- set source_model = [
     'stg_events__group_joined',
     'stg_events__group_left',

@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['media_attachment_hk'], 'unique': true}]) }}
-
 {%- set source_model = 'stg_events__media_attached' -%}
 
 {{ link(

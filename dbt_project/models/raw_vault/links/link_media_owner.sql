@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['media_owner_hk'], 'unique': true}]) }}
-
 {%- set source_model = [
     'stg_events__photo_uploaded',
     'stg_events__video_uploaded',

@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['media_thumbnail_hk'], 'unique': true}]) }}
-
 {%- set source_model = 'stg_events__thumbnail_generated' -%}
 
 {{ link(

@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['mute_hk'], 'unique': true}]) }}
-
 {%- set source_model = [
     'stg_events__mute_started',
     'stg_events__mute_ended',

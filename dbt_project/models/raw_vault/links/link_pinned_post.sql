@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['pinned_post_hk'], 'unique': true}]) }}
-
 {%- set source_model = [
     'stg_events__post_pinned',
     'stg_events__post_unpinned',

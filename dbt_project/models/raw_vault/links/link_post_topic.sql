@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['post_topic_hk'], 'unique': true}]) }}
-
 {%- set source_model = 'stg_events__post_created' -%}
 
 {{ link(

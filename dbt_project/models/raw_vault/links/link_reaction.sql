@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['reaction_hk'], 'unique': true}]) }}
-
 {%- set source_model = [
     'stg_events__reaction_added',
     'stg_events__reaction_removed',

@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['reel_media_hk'], 'unique': true}]) }}
-
 {%- set source_model = 'stg_events__reel_created' -%}
 
 {{ link(

@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['view_hk'], 'unique': true}]) }}
-
 {%- set source_model = 'stg_events__reel_viewed' -%}
 
 {{ t_link(

@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['report_moderator_hk'], 'unique': true}]) }}
-
 {%- set source_model = 'stg_events__report_resolved' -%}
 
 {{ link(

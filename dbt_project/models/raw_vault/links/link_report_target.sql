@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['report_target_hk'], 'unique': true}]) }}
-
 {%- set source_model = 'stg_events__report_filed' -%}
 
 {{ link(

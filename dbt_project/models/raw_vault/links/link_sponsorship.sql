@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['sponsorship_hk'], 'unique': true}]) }}
-
 {%- set source_model = 'stg_events__sponsorship_created' -%}
 
 {{ t_link(

@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['sponsorship_post_hk'], 'unique': true}]) }}
-
 {%- set source_model = 'stg_events__sponsorship_created' -%}
 
 {{ link(

@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['story_author_hk'], 'unique': true}]) }}
-
 {%- set source_model = 'stg_events__story_created' -%}
 
 {{ link(

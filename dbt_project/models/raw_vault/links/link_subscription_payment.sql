@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['payment_hk'], 'unique': true}]) }}
-
 {%- set source_model = 'stg_events__subscription_charged' -%}
 
 {{ t_link(

@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['user_badge_hk'], 'unique': true}]) }}
-
 {%- set source_model = 'stg_events__badge_awarded' -%}
 
 {{ t_link(

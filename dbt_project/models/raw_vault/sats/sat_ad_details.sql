@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['ad_hk', 'effective_from']}]) }}
-
 {%- set source_model = 'stg_events__ad_created' -%}
 
 {{ sat(

@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['album_hk', 'effective_from']}]) }}
-
 {%- set source_model = 'stg_events__album_created' -%}
 
 {{ sat(

@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['comment_hk', 'effective_from']}]) }}
-
 {%- set source_model = [
     'stg_events__comment_created',
     'stg_events__reply_created',

@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['community_hk', 'effective_from']}]) }}
-
 {%- set source_model = 'stg_events__community_created' -%}
 
 {{ sat(

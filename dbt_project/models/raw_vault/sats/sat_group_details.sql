@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['group_hk', 'effective_from']}]) }}
-
 {%- set source_model = 'stg_events__group_created' -%}
 
 {{ sat(

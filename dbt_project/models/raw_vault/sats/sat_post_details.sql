@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['post_hk', 'effective_from']}]) }}
-
 {%- set source_model = 'stg_events__post_created' -%}
 
 {{ sat(

@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['reel_hk', 'effective_from']}]) }}
-
 {%- set source_model = 'stg_events__reel_created' -%}
 
 {{ sat(

@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['report_hk', 'effective_from']}]) }}
-
 {%- set source_model = 'stg_events__report_filed' -%}
 
 {{ sat(

@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['share_hk', 'effective_from']}]) }}
-
 {%- set source_model = [
     'stg_events__post_shared',
     'stg_events__post_quoted',

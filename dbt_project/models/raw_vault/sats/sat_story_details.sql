@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['story_hk', 'effective_from']}]) }}
-
 {%- set source_model = 'stg_events__story_created' -%}
 
 {{ sat(

@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['user_hk', 'effective_from']}]) }}
-
 {%- set source_model = [
     'stg_events__user_registered',
     'stg_events__user_deactivated',

@@ -1,5 +1,3 @@
-{{ config(indexes=[{'columns': ['user_hk', 'effective_from']}]) }}
-
 {%- set source_model = [
     'stg_events__user_came_online',
     'stg_events__user_went_offline',

@@ -1,0 +1,104 @@
+"""One consistent snapshot of raw per transform run.
+
+A run covers the raw rows with ``load_ts_from < loaded_at <= load_ts_to``: ``load_ts_to`` is
+taken when the run starts with ``raw.load_snapshot_bound()`` (migration 004: every row at or
+below it is committed, every later row gets a later ``loaded_at``), ``load_ts_from`` is the
+bound of the last run that completed. Every dbt model and test of the run gets both as vars,
+so hubs, links, satellites and marts see the same events whatever ingestion loads meanwhile,
+and the next run picks up exactly where the last completed one stopped.
+
+The bounds are recorded in ``raw.load_snapshots``: a retried task of the same run gets the
+bounds it started with, and a failed run is never marked complete, so the next run covers
+its rows again (every vault model is idempotent).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+import psycopg
+
+log = logging.getLogger(__name__)
+
+#: The transform DAG's rows in raw.load_snapshots.
+TRANSFORM = "transform"
+
+_BEGIN_SQL = """
+WITH last_completed AS (
+    SELECT max(load_ts_to) AS load_ts_to FROM raw.load_snapshots
+    WHERE consumer = %(consumer)s AND completed_at IS NOT NULL
+)
+INSERT INTO raw.load_snapshots (consumer, run_id, load_ts_from, load_ts_to)
+SELECT %(consumer)s, %(run_id)s, last_completed.load_ts_to, raw.load_snapshot_bound()
+FROM last_completed
+ON CONFLICT (consumer, run_id) DO NOTHING
+"""
+
+_GET_SQL = """
+SELECT load_ts_from, load_ts_to, completed_at FROM raw.load_snapshots
+WHERE consumer = %(consumer)s AND run_id = %(run_id)s
+"""
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """The raw rows a run covers: ``load_ts_from < loaded_at <= load_ts_to``."""
+
+    run_id: str
+    load_ts_from: datetime | None
+    load_ts_to: datetime
+    completed_at: datetime | None = None
+
+    def dbt_vars(self) -> dict[str, str | None]:
+        """The vars every dbt model and test of the run filters on (ISO timestamps)."""
+        return {
+            "load_ts_from": self.load_ts_from.isoformat() if self.load_ts_from else None,
+            "load_ts_to": self.load_ts_to.isoformat(),
+        }
+
+
+def _get(conn: psycopg.Connection, run_id: str, consumer: str) -> Snapshot | None:
+    row = conn.execute(_GET_SQL, {"consumer": consumer, "run_id": run_id}).fetchone()
+    return None if row is None else Snapshot(run_id, row[0], row[1], row[2])
+
+
+def begin(dsn: str, run_id: str, consumer: str = TRANSFORM) -> Snapshot:
+    """The run's snapshot: taken now, or the one it took before (a retried task)."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(_BEGIN_SQL, {"consumer": consumer, "run_id": run_id})
+        snapshot = _get(conn, run_id, consumer)
+    if snapshot is None:  # pragma: no cover - the INSERT above or an earlier one wrote it
+        raise RuntimeError(f"no snapshot recorded for {consumer} run {run_id}")
+    log.info(
+        "%s run %s covers raw rows loaded in (%s, %s]",
+        consumer, run_id, snapshot.load_ts_from, snapshot.load_ts_to,
+    )  # fmt: skip
+    return snapshot
+
+
+def run_vars(run_id: str) -> dict[str, str | None]:
+    """The dbt vars of a transform run (its snapshot, taken at the first call).
+
+    The ``transform`` DAG renders its dbt tasks' ``vars`` with this (a DAG macro): the vault's
+    dbt build, which starts first, fixes the bound; the marts' build and any model re-run on
+    a worker get the same one.
+    """
+    from socialpulse.settings import get_settings
+
+    return begin(get_settings().warehouse_dsn, run_id).dbt_vars()
+
+
+def complete(dsn: str, run_id: str, consumer: str = TRANSFORM) -> Snapshot:
+    """Mark the run's snapshot complete: the next run starts after its bound."""
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(
+            """UPDATE raw.load_snapshots SET completed_at = coalesce(completed_at, clock_timestamp())
+               WHERE consumer = %(consumer)s AND run_id = %(run_id)s""",
+            {"consumer": consumer, "run_id": run_id},
+        )
+        snapshot = _get(conn, run_id, consumer)
+    if snapshot is None:
+        raise RuntimeError(f"{consumer} run {run_id} never took a snapshot; nothing to complete")
+    return snapshot

@@ -1,0 +1,1 @@
+"""Harness shared by the tests and the benchmarks (test worlds, live-stack drivers)."""
