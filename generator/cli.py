@@ -47,8 +47,8 @@ DirtyRate = Annotated[
 StateName = Annotated[
     str | None,
     typer.Option(
-        help="State file under <state_dir>/generator/ [default: one per bucket/prefix, "
-        "world-<bucket>-<prefix>]."
+        help="State file under <state_dir>/generator/ [default: the state of the world that "
+        "owns the prefix, else world-<bucket>-<prefix>]."
     ),
 ]
 Fresh = Annotated[bool, typer.Option(help="Ignore a saved state and start a new world.")]
@@ -91,7 +91,7 @@ def _world(
     process, and its claim on the sink's prefix, after checking that its next ``minutes``
     have no objects yet. Refusals exit with a message (code 2) and change nothing: a
     ``--fresh`` world replaces the saved one only when it saves its own state."""
-    name = name or state.default_name(sink.describe())
+    name = name or ownership.owner_state(sink) or state.default_name(sink.describe())
     path = state.state_path(get_settings(), name)
     try:
         with state.locked(path):
@@ -101,9 +101,9 @@ def _world(
             )  # fmt: skip
             if resumed:
                 _check_resume(gen, path, seed=seed, users=users, start=start)
-            if minutes:
-                ownership.check_free_minutes(sink, runner.minute_of(gen.world.next_minute), minutes)
-            typer.echo(ownership.claim(sink, gen, name, resumed=resumed, force=force))
+            typer.echo(ownership.prepare(
+                sink, gen, name, resumed=resumed, minutes=minutes, force=force
+            ))  # fmt: skip
             yield gen, path, resumed
     except (state.StateInUseError, ownership.PrefixOwnedError, ObjectExistsError) as exc:
         _fail(str(exc))

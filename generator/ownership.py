@@ -30,6 +30,31 @@ class PrefixOwnedError(RuntimeError):
     """The prefix belongs to another world (or holds objects of an unrecorded one)."""
 
 
+def owner(sink: Sink) -> dict[str, Any] | None:
+    """The owner record of the sink's prefix, if it has one."""
+    raw = sink.get(OWNER_KEY)
+    return dict(json.loads(raw)) if raw else None
+
+
+def owner_state(sink: Sink) -> str | None:
+    """The state name of the world that owns the sink's prefix (the default to continue)."""
+    record = owner(sink)
+    return str(record["state"]) if record and record.get("state") else None
+
+
+def prepare(
+    sink: Sink, gen: GeneratorState, state_name: str, *, resumed: bool, minutes: int = 0,
+    force: bool = False,
+) -> str:  # fmt: skip
+    """Everything a writer checks before it writes ``minutes`` minutes of ``gen``'s world
+    (hold :func:`generator.state.locked` on its state meanwhile): the minutes are still free
+    (:func:`check_free_minutes`), then the prefix is claimed (:func:`claim`). Raises
+    :class:`PrefixOwnedError` having written nothing; returns the claim's account."""
+    if minutes:
+        check_free_minutes(sink, minute_of(gen.world.next_minute), minutes)
+    return claim(sink, gen, state_name, resumed=resumed, force=force)
+
+
 def identity(gen: GeneratorState, state_name: str) -> dict[str, Any]:
     world = gen.world
     return {
@@ -61,8 +86,7 @@ def claim(
     """
     where = sink.describe()
     mine = identity(gen, state_name)
-    raw = sink.get(OWNER_KEY)
-    current: dict[str, Any] | None = json.loads(raw) if raw else None
+    current = owner(sink)
     if current is not None and current.get("world") == mine["world"]:
         return f"{where} belongs to this world ({mine['world']})"
     if current is not None and not force:

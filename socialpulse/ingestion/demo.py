@@ -22,8 +22,8 @@ def run_ingestion_demo(settings: Settings, minutes: int = 30, users: int = DEMO_
     """Backfill up to ``minutes`` simulated minutes (2 % dirty) into MinIO, ingest, print totals.
 
     The demo writes where ingestion reads, as the world that owns that prefix: the one a
-    previous demo, ``generate backfill`` or ``generate run`` left there (same default state
-    name), or a new one if the prefix is empty. It never writes another world into it and
+    previous demo, ``generate backfill`` or ``generate run`` left there (the state its owner
+    record names), or a new one if the prefix is empty. It never writes another world into it and
     never rewrites an object: it continues after the last minute the world wrote, and never
     past the last closed minute (ingestion rejects events from the future).
     """
@@ -34,7 +34,7 @@ def run_ingestion_demo(settings: Settings, minutes: int = 30, users: int = DEMO_
     sink = minio_sink(
         settings, prefix=cfg.prefix.removesuffix("events/"), bucket=cfg.source_bucket(settings)
     )
-    name = state.default_name(sink.describe())
+    name = ownership.owner_state(sink) or state.default_name(sink.describe())
     state_file = state.state_path(settings, name)
     _adopt_earlier_demo_state(settings, state_file)
     with state.locked(state_file):
@@ -43,13 +43,13 @@ def run_ingestion_demo(settings: Settings, minutes: int = 30, users: int = DEMO_
         if gen is None:
             start = (datetime.now(UTC) - timedelta(hours=2)).replace(second=0, microsecond=0)
             gen = state.new_state(simulation.create_world(DEMO_SEED, start, users))
+        last_closed = runner.minute_index(datetime.now(UTC)) - 1
+        minutes = max(0, min(minutes, last_closed - gen.world.next_minute + 1))
         try:
-            typer.echo("  " + ownership.claim(sink, gen, name, resumed=resumed))
+            typer.echo("  " + ownership.prepare(sink, gen, name, resumed=resumed, minutes=minutes))
         except ownership.PrefixOwnedError as exc:
             typer.echo(f"  error: {exc}", err=True)
             raise typer.Exit(1) from exc
-        last_closed = runner.minute_index(datetime.now(UTC)) - 1
-        minutes = max(0, min(minutes, last_closed - gen.world.next_minute + 1))
         writer = ObjectWriter(sink)
         try:
             stats = runner.backfill(gen, writer, minutes, dirty_rate=0.02, state_file=state_file)

@@ -160,10 +160,13 @@ def test_backfills_continue_one_world_and_refuse_a_second(
     sink, name = prefix
     start = (datetime.now(UTC) - timedelta(hours=3)).strftime("%Y-%m-%dT%H:%M")
     args = ("--prefix", name, "--users", "30")
-    first = _generate(tmp_path, "backfill", "--days", "0.01", "--start", start, *args)
+    first = _generate(
+        tmp_path, "backfill", "--days", "0.01", "--start", start, "--name", "mine", *args
+    )
     assert first.returncode == 0, first.stderr
     keys = sorted(sink.keys("events/"))
-    # The second backfill resumes the prefix's world (default state) after its last minute.
+    # The second backfill resumes the prefix's world (the state its owner record names, with
+    # no --name given) after its last minute.
     again = _generate(tmp_path, "backfill", "--days", "0.01", "--prefix", name)
     assert again.returncode == 0, again.stderr
     assert "resuming world" in again.stdout
