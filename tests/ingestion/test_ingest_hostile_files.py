@@ -289,8 +289,20 @@ def test_hostile_files_are_quarantined_and_every_valid_event_loads_once(
     assert new_ids == (len(corpus.new_event_ids), len(corpus.new_event_ids))
     assert world_events == (world.stats.events + 2,)  # + the re-upload's two new events
 
-    # Run 3: nothing new. Only discover runs; no Asset event, so no transform.
+    # Run 3: a new object of events loaded before: the stages run, nothing new becomes
+    # visible, so publish is skipped and no Asset event triggers a transform.
+    again = corpus.put("zz/only-duplicates.jsonl.gz", _gz(first_lines), Expected())
     run3, state = scheduler.run(world.prefix)
     assert state == "success"
-    assert scheduler.states(run3) == {"discover": "success", **dict.fromkeys(STAGES, "skipped")}
+    assert scheduler.states(run3) == {
+        **dict.fromkeys(("discover", *STAGES), "success"),
+        "publish": "skipped",
+    }
+    assert _manifest(warehouse, world.root)[(again, 1)]["duplicate"] == len(first_lines)
     assert scheduler.asset_events(run3) == []
+
+    # Run 4: nothing new at all. Only discover runs (the stage tasks start no process).
+    run4, state = scheduler.run(world.prefix)
+    assert state == "success"
+    assert scheduler.states(run4) == {"discover": "success", **dict.fromkeys(STAGES, "skipped")}
+    assert scheduler.asset_events(run4) == []
