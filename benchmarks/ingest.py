@@ -11,9 +11,15 @@ baseline and extrapolates. Rows it loaded are deleted at the end.
 
 The pipeline runs the DAG's stage tasks in sequence (read, validate, clean, load, each over
 every object, with their MinIO artefacts), and the benchmark prints each stage's wall time.
-Besides wall time it reports CPU seconds per event of the loader process and its validation
-workers (Python) and of its PostgreSQL backends (sampled from ``/proc``), which stay
-meaningful when other work shares the cores.
+Besides wall time it reports CPU seconds per event of the loader process (Python) and of
+its PostgreSQL backends (sampled from ``/proc``), which stay meaningful when other work
+shares the cores.
+
+``--dag`` measures the DAG itself on the running stack's scheduler instead (Airflow
+triggered through its REST API, timings from the task instances): a backlog run, an idle
+run and a run with one minute file of a ``--users`` world.
+
+    .venv/bin/python benchmarks/ingest.py --dag --users 10000
 """
 
 from __future__ import annotations
@@ -96,10 +102,9 @@ def _backend_cpu(dsn: str, out: dict[int, float], stop: threading.Event) -> None
 
 
 def _python_cpu() -> float:
-    """CPU seconds of this process and of its finished children (validation workers)."""
+    """CPU seconds of this process."""
     me = resource.getrusage(resource.RUSAGE_SELF)
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
+    return me.ru_utime + me.ru_stime
 
 
 def load_child(prefix: str, profile: bool = False) -> None:
@@ -108,10 +113,7 @@ def load_child(prefix: str, profile: bool = False) -> None:
     s = get_settings()
     client = minio_client(s)
     objs = list_objects(client, s.minio_bucket, prefix + "events/")
-    # Profiling sees only this process: validate in-process then.
     cfg = IngestSettings(prefix=prefix + "events/")
-    if profile:
-        cfg.workers = 1
     rss_mb: dict[str, float] = {}  # object key -> RSS (MB) after its last batch
 
     def track(key: str, _batch: int) -> None:
@@ -127,7 +129,7 @@ def load_child(prefix: str, profile: bool = False) -> None:
     cpu: dict[str, dict[str, float]] = {}
 
     def stage(name: str, fn: Callable[[], Any]) -> Any:
-        """Run one stage; note its wall time, its Python CPU (workers included) and the
+        """Run one stage; note its wall time, its Python CPU and the
         CPU of the PostgreSQL backends meanwhile; optionally profile it (cProfile)."""
         c0 = _python_cpu()
         b0 = sum(backend.values())
@@ -162,9 +164,8 @@ def load_child(prefix: str, profile: bool = False) -> None:
         stop.set()
         sampler.join()
         area.remove()
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     read_n = sum(r.counts.rows_read for r in results)
-    py_cpu = r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime + kids.ru_utime + kids.ru_stime
+    py_cpu = r1.ru_utime - r0.ru_utime + r1.ru_stime - r0.ru_stime
     # VmHWM, not ru_maxrss: Linux keeps ru_maxrss across fork + exec, so it would report
     # the parent's peak (the generator's world) instead of the loader's.
     hwm = [
@@ -172,7 +173,7 @@ def load_child(prefix: str, profile: bool = False) -> None:
     ]
     peak = int(hwm[0].split()[1]) / 1024 if hwm else r1.ru_maxrss / 1024
     print(json.dumps({"objects": len(results), "rows": read_n, "seconds": dt, "stages": walls, "stage_cpu": cpu,
-                      "peak_rss_mb": peak, "worker_peak_rss_mb": kids.ru_maxrss / 1024,
+                      "peak_rss_mb": peak,
                       "python_cpu_s": py_cpu, "postgres_cpu_s": sum(backend.values()),
                       "loaded": sum(r.counts.rows_loaded for r in results),
                       "largest_object_rows": max((r.counts.rows_read for r in results), default=0),
@@ -286,12 +287,77 @@ def cleanup(prefix: str) -> None:
 
 
 def _estimate_seconds(cpu: dict[str, dict[str, float]]) -> float:
-    """Wall time the stages would need on an otherwise idle 2-core host, from their CPU:
-    stages run one after another; validate spreads its Python work over 2 processes; in the
-    other stages Python and its PostgreSQL backend mostly take turns (counted as a sum)."""
-    return sum(
-        c["python"] / (2 if name == "validate" else 1) + c["postgres"] for name, c in cpu.items()
+    """Wall time the stages would need on an otherwise idle host, from their CPU: stages run
+    one after another, and in each Python and its PostgreSQL backend mostly take turns
+    (counted as a sum)."""
+    return sum(c["python"] + c["postgres"] for c in cpu.values())
+
+
+def _seconds(start: str, end: str) -> float:
+    """Seconds between two of the REST API's timestamps."""
+    parse = lambda v: datetime.fromisoformat(v.replace("Z", "+00:00"))  # noqa: E731
+    return (parse(end) - parse(start)).total_seconds()
+
+
+def _dag_run(api: Any, prefix: str, label: str) -> float:
+    """Trigger ``ingest_events`` for ``prefix``, wait, print its task timings; run seconds."""
+    run_id = api.trigger("ingest_events", {"prefix": prefix})
+    outcome = api.wait_for_run("ingest_events", run_id, timeout_s=1800)
+    run = api.client.get(f"/dags/ingest_events/dagRuns/{run_id}").json()
+    tis = api.client.get(f"/dags/ingest_events/dagRuns/{run_id}/taskInstances").json()
+    seconds = _seconds(run["start_date"], run["end_date"])
+    ran = sorted(
+        (t for t in tis["task_instances"] if t["start_date"] and t["state"] != "skipped"),
+        key=lambda t: t["start_date"],
     )
+    tasks = ", ".join(f"{t['task_id']} {_seconds(t['start_date'], t['end_date']):.1f}" for t in ran)
+    print(f"  {label}: {outcome} in {seconds:.1f}s, {len(ran)} task(s) ran: {tasks}")
+    return seconds
+
+
+def dag_runs(users: int, repeats: int) -> None:
+    """``ingest_events`` on the running scheduler: a backlog, idle minutes, one-file minutes."""
+    from socialpulse.airflow_api import AirflowApi
+
+    s = get_settings()
+    api = AirflowApi(s, timeout_s=60)
+    api.wait_for_dag("ingest_events")
+    prefix = f"bench-dag-{uuid.uuid4().hex[:8]}/"
+    backlog = 62  # the world's busy first hour (every user registers), and two more minutes
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    start = now - timedelta(minutes=backlog + repeats + 1)
+    gen = state.new_state(simulation.create_world(7, start, users))
+    sink = MinioSink(minio_client(s), s.minio_bucket, prefix)
+    paused = {d: api.is_paused(d) for d in ("ingest_events", "transform")}
+    api.set_paused("transform", True)  # measure ingestion alone
+    api.unpause("ingest_events")
+    try:
+        writer = ObjectWriter(sink)
+        try:
+            stats = runner.backfill(gen, writer, backlog)
+        finally:
+            writer.close()
+        print(
+            f"ingest_events on the scheduler ({s.airflow_url}), a {users:,}-user world under {prefix}"
+        )
+        _dag_run(
+            api, prefix + "events/", f"backlog of {stats.objects} files, {stats.events:,} events"
+        )
+        idle = [_dag_run(api, prefix + "events/", "idle") for _ in range(repeats)]
+        one = []
+        for _ in range(repeats):
+            writer = ObjectWriter(sink)
+            try:
+                minute = runner.backfill(gen, writer, 1)
+            finally:
+                writer.close()
+            one.append(_dag_run(api, prefix + "events/", f"one file, {minute.events:,} events"))
+        print(f"  median: idle {sorted(idle)[len(idle) // 2]:.1f}s, one file "
+              f"{sorted(one)[len(one) // 2]:.1f}s; load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+    finally:
+        for dag_id, was in paused.items():
+            api.set_paused(dag_id, was)
+        cleanup(prefix)
 
 
 def main() -> None:
@@ -303,10 +369,17 @@ def main() -> None:
     ap.add_argument(
         "--profile", action="store_true", help="cProfile each stage (validation in-process)"
     )
+    ap.add_argument(
+        "--dag", action="store_true", help="time DAG runs on the running scheduler instead"
+    )
+    ap.add_argument("--repeats", type=int, default=3, help="--dag: idle and one-file runs")
     ap.add_argument("--child", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
         load_child(args.child, args.profile)
+        return
+    if args.dag:
+        dag_runs(args.users, args.repeats)
         return
     migrate(get_settings().warehouse_dsn)
     prefix = f"bench-ingest-{uuid.uuid4().hex[:8]}/"
@@ -327,7 +400,7 @@ def main() -> None:
         rate = fast["rows"] / fast["seconds"]
         print(f"pipeline: {fast['rows']:,} events from {fast['objects']} objects in "
               f"{fast['seconds']:.1f}s = {rate:,.0f} events/s; peak RSS "
-              f"{fast['peak_rss_mb']:.0f} MB (validation workers {fast['worker_peak_rss_mb']:.0f} MB)")  # fmt: skip
+              f"{fast['peak_rss_mb']:.0f} MB")  # fmt: skip
         print(
             "  stage wall seconds (events/s): "
             + ", ".join(
@@ -337,12 +410,12 @@ def main() -> None:
         cpu = fast["stage_cpu"]
         n = fast["rows"]
         print(
-            "  stage CPU us/event (python incl. workers / postgres): "
+            "  stage CPU us/event (python / postgres): "
             + ", ".join(
                 f"{k}={c['python'] / n * 1e6:.1f}/{c['postgres'] / n * 1e6:.1f}"
                 for k, c in cpu.items()
             )
-            + "; 2-core estimate from CPU (stages in sequence, validate on 2 cores): "
+            + "; estimate from CPU (stages in sequence, idle host): "
             + f"{n / _estimate_seconds(cpu):,.0f} events/s"
         )
         rss = fast["rss_mb_by_object"]
@@ -351,7 +424,7 @@ def main() -> None:
               + " ".join(f"{rss[int(q * (len(rss) - 1))]}" for q in (0, .25, .5, .75, 1))
               + " MB")  # fmt: skip
         per = {k: fast[f"{k}_cpu_s"] / fast["rows"] * 1e6 for k in ("python", "postgres")}
-        print(f"  CPU: loader + workers {fast['python_cpu_s']:.1f}s ({per['python']:.1f} us/event), "
+        print(f"  CPU: loader {fast['python_cpu_s']:.1f}s ({per['python']:.1f} us/event), "
               f"PostgreSQL backends {fast['postgres_cpu_s']:.1f}s ({per['postgres']:.1f} us/event)"
               f"; load average {os.getloadavg()[0]:.1f}")  # fmt: skip
         low = floor(prefix, args.floor_events, IngestSettings().batch_size)

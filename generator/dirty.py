@@ -97,7 +97,7 @@ class OutObject:
     key: str
     minute: datetime
     raw: bytes
-    records: int
+    records: int | None  # None: not declared in the object's metadata
     defects: list[Defect] = field(default_factory=list)
 
 
@@ -291,7 +291,7 @@ class Injector:
         previous = self.state.previous
         if previous is not None and rng.random() < FILE_DEFECT_FACTOR * self.rate / 2:
             late_key = self._late_key(previous[0])
-            out.append(OutObject(late_key, previous[0], b"", 0,
+            out.append(OutObject(late_key, previous[0], b"", None,
                                  [Defect(late_key, None, DefectClass.EMPTY_FILE, None, "no lines")]))  # fmt: skip
         if (
             previous is not None

@@ -1,20 +1,26 @@
 """Persisting the generator between runs: one compressed pickle per world.
 
-The state file lives at ``<settings.state_dir>/generator/<name>.pkl.gz`` (a local file: the
-generator is a single process and the file is written atomically by rename, so a crash leaves
-the previous state intact). It holds the whole world, including its RNG, so a restart
-continues the same world without reissuing ids. Objects are written *before* the state is
-saved; after a crash the minutes since the last save are regenerated from the same RNG state,
-which produces byte-identical objects (overwriting them is harmless).
+The state file lives at ``<settings.state_dir>/generator/<name>.pkl.gz`` (a local file,
+written atomically by rename, so a crash leaves the previous state intact; one process at a
+time holds it, see :func:`locked`). The default name follows the target bucket/prefix
+(:func:`default_name`): one world per prefix. It holds the whole world, including its RNG,
+so a restart continues the same world without reissuing ids. Objects are written *before*
+the state is saved; after a crash the minutes since the last save are regenerated from the
+same RNG state, which produces byte-identical objects: the writer finds them already there
+and leaves them alone (it never overwrites an object).
 """
 
 from __future__ import annotations
 
+import fcntl
 import gzip
 import os
 import pickle
 import random
+import re
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,8 +46,51 @@ def new_state(world: World) -> GeneratorState:
     return GeneratorState(world=world, dirty=DirtyState(rng=random.Random(world.seed ^ 0x5EED)))
 
 
-def state_path(settings: Settings, name: str = "world") -> Path:
+def state_path(settings: Settings, name: str) -> Path:
     return settings.state_dir / "generator" / f"{name}.pkl.gz"
+
+
+def default_name(target: str) -> str:
+    """The state of the world that writes to ``target`` (``bucket/prefix`` or a directory).
+
+    One state per target, so the world in a bucket prefix is always resumed by whoever
+    writes there next (the demo, ``generate run``, a later backfill), and two targets never
+    share a world by accident.
+    """
+    slug = re.sub(r"[^0-9A-Za-z._-]+", "-", target).strip("-.") or "root"
+    return f"world-{slug}"[:120]
+
+
+class StateInUseError(RuntimeError):
+    """Another generator process is using the same state (world) right now."""
+
+
+@contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """Hold an exclusive lock on the state ``path`` (released when the process ends).
+
+    Two processes continuing one world would write the same minutes from diverging copies.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    lock_path = path.with_name(path.name + ".lock")
+    with open(lock_path, "a+") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            fh.seek(0)
+            holder = fh.read().strip() or "?"
+            raise StateInUseError(
+                f"the world in {path} is in use by another generator process (pid {holder}); "
+                "stop it first, or use another --name/--prefix for a separate world"
+            ) from None
+        fh.seek(0)
+        fh.truncate()
+        fh.write(str(os.getpid()))
+        fh.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
 
 
 def save(state: GeneratorState, path: Path) -> None:

@@ -8,7 +8,8 @@ Keys (all under an optional prefix)::
     defects/YYYY/MM/DD/HH/<object name>.json                    what was injected into an object
 
 gzip output is deterministic (mtime 0, no file name), so one seed gives byte-identical objects.
-Compression and upload run in a thread pool: zlib and socket I/O release the GIL, so they
+The contracts are imported where they are used: ingestion builds its MinIO client from
+:func:`minio_client` and should not pay for the models. Compression and upload run in a thread pool: zlib and socket I/O release the GIL, so they
 overlap with generation on a second core. In backfill, contract validation (pure CPU, holding
 the GIL) can also move off the generating process: ``ObjectWriter(validate_in=N)`` validates
 and compresses each minute in N worker processes before the upload threads send it.
@@ -17,6 +18,7 @@ and compresses each minute in N worker processes before the upload threads send 
 from __future__ import annotations
 
 import gc
+import hashlib
 import io
 import json
 import multiprocessing
@@ -29,7 +31,6 @@ from typing import Any, Protocol
 
 import pydantic_core
 
-from socialpulse.contracts import SCHEMA_VERSION, validate_lines
 from socialpulse.settings import Settings
 
 EVENTS_PREFIX = "events/"
@@ -68,27 +69,65 @@ def gzip_bytes(data: bytes, level: int = GZIP_LEVEL) -> bytes:
 def validate_and_gzip(raw: bytes, now: datetime, level: int = GZIP_LEVEL) -> bytes:
     """Validate every line of ``raw`` against the contracts (raises on the first invalid
     batch, like :func:`~socialpulse.contracts.validate_lines`), then gzip it."""
+    from socialpulse.contracts import validate_lines
+
     lines = raw.splitlines()
     if lines:
         validate_lines(lines, now=now)
     return gzip_bytes(raw, level)
 
 
-def metadata(records: int, minute: datetime, extra: dict[str, str] | None = None) -> dict[str, str]:
-    """User metadata stored with each object (S3 ``x-amz-meta-*``)."""
+def metadata(
+    records: int | None, minute: datetime, extra: dict[str, str] | None = None
+) -> dict[str, str]:
+    """User metadata stored with each object (S3 ``x-amz-meta-*``).
+
+    ``record-count`` is what the producer vouches for: ``0`` marks a quiet minute, which
+    ingestion loads as an empty object. ``None`` leaves it out (the dirty ``empty_file``
+    object, a producer that wrote nothing and says nothing).
+    """
+    from socialpulse.contracts import SCHEMA_VERSION
+
     meta = {
-        "record-count": str(records),
         "schema-version": str(SCHEMA_VERSION),
         "covers-minute": minute.strftime("%Y-%m-%dT%H:%M:00Z"),
     }
+    if records is not None:
+        meta["record-count"] = str(records)
     meta.update(extra or {})
     return meta
 
 
-class Sink(Protocol):
-    """Where objects go: MinIO in production, a directory for quick local runs."""
+class ObjectExistsError(RuntimeError):
+    """An object is already there with other content: the generator never overwrites one."""
 
-    def put(self, key: str, data: bytes, meta: dict[str, str], content_type: str) -> None: ...
+
+class Sink(Protocol):
+    """Where objects go: MinIO in production, a directory for quick local runs.
+
+    ``put`` never overwrites: an object that is already there with the same bytes (a minute
+    regenerated after a crash, byte-identical by construction) is left alone; with other
+    bytes it raises :class:`ObjectExistsError`. Only ``replace=True`` (the owner record of a
+    prefix taken over with ``--force``) writes over an object.
+    """
+
+    def put(
+        self, key: str, data: bytes, meta: dict[str, str], content_type: str,
+        replace: bool = False,
+    ) -> bool: ...  # fmt: skip
+
+    def get(self, key: str) -> bytes | None: ...
+
+    def keys(self, under: str) -> list[str]: ...
+
+    def describe(self, key: str = "") -> str: ...
+
+
+def _refuse(where: str) -> ObjectExistsError:
+    return ObjectExistsError(
+        f"{where} already exists with other content; the generator never overwrites an "
+        "object (is another world writing here? see `socialpulse generate --help`)"
+    )
 
 
 class MinioSink:
@@ -101,15 +140,58 @@ class MinioSink:
         if not client.bucket_exists(bucket):
             client.make_bucket(bucket)
 
-    def put(self, key: str, data: bytes, meta: dict[str, str], content_type: str) -> None:
+    def describe(self, key: str = "") -> str:
+        return f"s3://{self.bucket}/{self.prefix}{key}"
+
+    def put(
+        self, key: str, data: bytes, meta: dict[str, str], content_type: str,
+        replace: bool = False,
+    ) -> bool:  # fmt: skip
+        """Write ``key``; False when the same bytes were there already (see :class:`Sink`)."""
+        name = self.prefix + key
+        if not replace:
+            etag = self._etag(name)
+            if etag is not None:
+                if etag == hashlib.md5(data, usedforsecurity=False).hexdigest():
+                    return False
+                if self.get(key) == data:  # a multipart upload's ETag is no plain md5
+                    return False
+                raise _refuse(self.describe(key))
         self.client.put_object(
-            self.bucket,
-            self.prefix + key,
-            io.BytesIO(data),
-            length=len(data),
-            content_type=content_type,
+            self.bucket, name, io.BytesIO(data), length=len(data), content_type=content_type,
             metadata=meta,
-        )
+        )  # fmt: skip
+        return True
+
+    def _etag(self, name: str) -> str | None:
+        from minio.error import S3Error
+
+        try:
+            return str(self.client.stat_object(self.bucket, name).etag).strip('"')
+        except S3Error as exc:
+            if exc.code in ("NoSuchKey", "NoSuchObject"):
+                return None
+            raise
+
+    def get(self, key: str) -> bytes | None:
+        from minio.error import S3Error
+
+        try:
+            resp = self.client.get_object(self.bucket, self.prefix + key)
+        except S3Error as exc:
+            if exc.code in ("NoSuchKey", "NoSuchObject"):
+                return None
+            raise
+        try:
+            return bytes(resp.read())
+        finally:
+            resp.close()
+            resp.release_conn()
+
+    def keys(self, under: str) -> list[str]:
+        """Keys (relative to the prefix) of every object under ``under``."""
+        objs = self.client.list_objects(self.bucket, prefix=self.prefix + under, recursive=True)
+        return [o.object_name.removeprefix(self.prefix) for o in objs]
 
 
 class LocalSink:
@@ -118,11 +200,33 @@ class LocalSink:
     def __init__(self, root: Path) -> None:
         self.root = root
 
-    def put(self, key: str, data: bytes, meta: dict[str, str], content_type: str) -> None:
+    def describe(self, key: str = "") -> str:
+        return str(self.root / key)
+
+    def put(
+        self, key: str, data: bytes, meta: dict[str, str], content_type: str,
+        replace: bool = False,
+    ) -> bool:  # fmt: skip
         path = self.root / key
+        if path.exists() and not replace:
+            if path.read_bytes() == data:
+                return False
+            raise _refuse(str(path))
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
         path.with_name(path.name + ".meta.json").write_text(json.dumps(meta, sort_keys=True))
+        return True
+
+    def get(self, key: str) -> bytes | None:
+        path = self.root / key
+        return path.read_bytes() if path.exists() else None
+
+    def keys(self, under: str) -> list[str]:
+        base = self.root / under
+        return sorted(
+            str(p.relative_to(self.root)) for p in base.rglob("*")
+            if p.is_file() and not p.name.endswith(".meta.json")
+        )  # fmt: skip
 
 
 def minio_client(settings: Settings) -> Any:

@@ -1,11 +1,13 @@
 """Every minute: new MinIO event files -> validated, de-duplicated rows in PostgreSQL ``raw``.
 
-migrate -> discover -> read -> validate -> clean -> load -> reconcile -> publish (Asset for
-downstream DAGs), and cleanup of the run's artefacts whatever happened. Event data moves
-between the stage tasks as run-scoped artefacts in MinIO (``_work/<run>/<stage>/``); only
-object keys and counts travel through XCom. ``load`` is the only task that writes ``raw``:
-each object in one transaction with its manifest row. Logic lives in
-``socialpulse.ingestion``; see docs/ingestion.md.
+discover -> read -> validate -> clean -> load -> publish. ``discover`` (which also applies
+pending migrations) short-circuits an idle minute: the stage tasks are skipped, no task
+process starts for them. ``publish`` carries the Asset that schedules the transform DAG and
+is skipped (no Asset event) unless the run made new rows visible. Event data moves between
+the stage tasks as run-scoped artefacts in MinIO (``_work/<run>/<stage>/``); only object
+keys and counts travel through XCom. ``load`` is the only task that writes ``raw``: each
+object in one transaction with its manifest row. Logic lives in ``socialpulse.ingestion``;
+see docs/ingestion.md.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from datetime import timedelta
 from typing import Any, cast
 
 import pendulum
-from airflow.sdk import dag, get_current_context, task
+from airflow.sdk import Param, dag, get_current_context, task
 
 from socialpulse.alerts import callbacks
 from socialpulse.ingestion import tasks
@@ -47,18 +49,21 @@ def _run_id() -> str:
     max_active_runs=1,  # runs never overlap (the loader is safe if they did, see docs)
     dagrun_timeout=timedelta(minutes=30),
     default_args=DEFAULT_ARGS,
+    params={
+        "prefix": Param(
+            None,
+            type=["null", "string"],
+            description="Key prefix to ingest instead of INGEST_PREFIX (manual runs).",
+        )
+    },
     on_success_callback=ON_SUCCESS,
     on_failure_callback=ON_FAILURE,
     tags=["ingestion"],
 )
 def ingest_events() -> None:
-    @task
-    def migrate() -> list[str]:
-        return tasks.migrate_raw_schema()
-
-    @task
+    @task.short_circuit
     def discover() -> list[dict[str, Any]]:
-        return tasks.discover_objects()
+        return tasks.discover_objects(get_current_context()["params"].get("prefix"))
 
     @task
     def read(objects: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -76,30 +81,13 @@ def ingest_events() -> None:
     def load(items: list[dict[str, Any]]) -> dict[str, Any]:
         return tasks.load_files(items, _run_id())
 
-    @task
-    def reconcile() -> dict[str, int]:
-        return tasks.reconcile()
-
     @task(outlets=[tasks.RAW_EVENTS_ASSET])
-    def publish(totals: dict[str, Any], readmitted: dict[str, int]) -> dict[str, Any]:
-        return {**totals, **{f"readmitted_{k}": v for k, v in readmitted.items()}}
-
-    # Runs once load is done, whatever its state (also after a failed stage upstream).
-    @task(trigger_rule="all_done")
-    def cleanup() -> dict[str, int]:
-        return tasks.cleanup_work(_run_id())
+    def publish(totals: dict[str, Any]) -> dict[str, Any]:
+        return tasks.publish(totals)
 
     # XComArgs typed Any: the task functions are typed with the values they receive.
     objects: Any = discover()
-    migrate() >> objects
-    read_out: Any = read(objects)
-    validate_out: Any = validate(read_out)
-    clean_out: Any = clean(validate_out)
-    totals: Any = load(clean_out)
-    readmitted: Any = reconcile()
-    totals >> readmitted
-    publish(totals, readmitted)
-    totals >> cleanup()
+    publish(load(clean(validate(read(objects)))))
 
 
 ingest_events()

@@ -23,7 +23,7 @@ STAGE_GC_THRESHOLD = 100_000
 
 def tune_for_batches() -> None:
     """Freeze what is alive now (O(1): moved to a generation the collector never walks) and
-    make young collections rare. For processes that only run stages (validation workers)."""
+    make young collections rare. For processes that only run stages (e.g. a benchmark)."""
     gc.freeze()
     _, older, oldest = gc.get_threshold()
     gc.set_threshold(STAGE_GC_THRESHOLD, older, oldest)

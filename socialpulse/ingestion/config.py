@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from socialpulse.ingestion.limits import LineLimits, ReadLimits
 from socialpulse.settings import Settings, _env_file
 
 
@@ -31,13 +32,28 @@ class IngestSettings(BaseSettings):
     work_prefix: str = "_work/"
     #: Artefact folders of runs that died before their clean-up are swept after this.
     work_ttl_hours: float = Field(default=6.0, gt=0)
-    #: Validation processes for a backlog (validation is CPU-bound).
-    workers: int = Field(default=2, ge=1)
-    #: Below this many lines in a run, validation stays in-process (workers cost ~1.5 s).
-    parallel_min_rows: int = Field(default=50_000, ge=0)
+    # --- what one line or object may cost (checked before parsing; see docs/ingestion.md)
+    #: A longer line is quarantined as ``line_too_long`` (only its first 64 KiB are kept,
+    #: and the reader never holds more than that of it). Events are ~300 bytes; the longest
+    #: valid one (5,000 characters of text, all escaped) stays under 64 KiB.
+    max_line_bytes: int = Field(default=1 << 20, ge=1024)
+    #: Arrays/objects nested deeper are ``too_deeply_nested`` (events have depth 3).
+    max_depth: int = Field(default=32, ge=4)
+    #: More object keys in one line are ``too_many_keys`` (events have < 30).
+    max_keys: int = Field(default=1000, ge=32)
+    #: Decompressed bytes / lines read from one object; the rest is quarantined as one
+    #: ``object_too_large`` row (the lines before it load), so no object can hold a run.
+    max_object_bytes: int = Field(default=1 << 30, ge=1 << 20)
+    max_object_lines: int = Field(default=5_000_000, ge=1000)
 
     def source_bucket(self, settings: Settings) -> str:
         return self.bucket or settings.minio_bucket
+
+    def read_limits(self) -> ReadLimits:
+        return ReadLimits(self.max_line_bytes, self.max_object_bytes, self.max_object_lines)
+
+    def line_limits(self) -> LineLimits:
+        return LineLimits(self.max_depth, self.max_keys)
 
 
 def get_ingest_settings() -> IngestSettings:

@@ -32,7 +32,7 @@ from uuid import UUID
 import psycopg
 import psycopg.errors
 
-from socialpulse.ingestion import loader, manifest, quarantine, stages
+from socialpulse.ingestion import faults, loader, manifest, quarantine, stages
 from socialpulse.ingestion.batch_gc import batch_gc
 from socialpulse.ingestion.config import IngestSettings
 from socialpulse.ingestion.loader import copy_escape
@@ -218,7 +218,10 @@ def load_object(
                     f"{duplicates + len(conflicts)} classified"
                 )
         counts.load_ms = round((time.perf_counter() - t0) * 1000)
-        manifest.finish(conn, manifest_id, counts)
+        # An object whose unreadable tail was quarantined is loaded; the manifest says why
+        # it is partial.
+        manifest.finish(conn, manifest_id, counts, "loaded", item.get("tail_reason"),
+                        item.get("tail_detail"))  # fmt: skip
     log.info(
         "loaded %s v%d: read=%d loaded=%d rejected=%d duplicate=%d %s",
         key, version, counts.rows_read, counts.rows_loaded, counts.rows_rejected,
@@ -259,14 +262,18 @@ def load_objects(
         for n, item in enumerate(items):
             try:
                 try:
-                    results.append(load_object(conn, area, item, run_id, on_batch))
-                except DependencyNotLoadedError as exc:
-                    # Clean it again against the committed users only: lines that need the
-                    # missing users are quarantined (reconcile re-admits them later) and the
-                    # object never waits for the one that failed.
-                    log.warning("%s; cleaning it again without this run's registrations", exc)
-                    fresh = stages.reclean_object(area, conn, item)
-                    results.append(load_object(conn, area, fresh, run_id, on_batch))
+                    results.append(_load_or_reclean(conn, area, item, run_id, on_batch))
+                except Exception as exc:
+                    if faults.is_service_failure(exc) or conn.closed or conn.broken:
+                        raise
+                    # Not a service's fault: it would fail the same way on every retry.
+                    # Its transaction is rolled back; quarantine the object instead.
+                    detail = faults.describe("load", exc)
+                    log.error("could not load %s (etag %s), quarantining it: %s",
+                              item["key"], item["etag"], detail)  # fmt: skip
+                    poison = {**item, "status": "poison", "detail": detail,
+                              "reason": Reason.UNPROCESSABLE_OBJECT.value}  # fmt: skip
+                    results.append(load_object(conn, area, poison, run_id))
             except Exception as exc:
                 log.error("failed to load %s (etag %s): %s", item["key"], item["etag"], exc)
                 failed.append(item["key"])
@@ -274,6 +281,24 @@ def load_objects(
                     failed.extend(i["key"] for i in items[n + 1 :])
                     break
     return results, failed
+
+
+def _load_or_reclean(
+    conn: psycopg.Connection,
+    area: WorkArea,
+    item: dict[str, Any],
+    run_id: str,
+    on_batch: BatchHook | None,
+) -> FileResult:
+    try:
+        return load_object(conn, area, item, run_id, on_batch)
+    except DependencyNotLoadedError as exc:
+        # Clean it again against the committed users only: lines that need the missing
+        # users are quarantined (reconcile re-admits them later) and the object never
+        # waits for the one that failed.
+        log.warning("%s; cleaning it again without this run's registrations", exc)
+        fresh = stages.reclean_object(area, conn, item)
+        return load_object(conn, area, fresh, run_id, on_batch)
 
 
 def process_objects(

@@ -3,20 +3,29 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
+if TYPE_CHECKING:  # only its .errors() is used: importing pydantic is left to the validators
+    from pydantic import ValidationError
 
 
 class Reason(StrEnum):
-    """Why a line (or a whole object) was quarantined."""
+    """Why a line, an object's tail or a whole object was quarantined."""
 
-    # whole objects
+    # whole objects (one quarantine row, line_no null; nothing of the object is loaded)
     UNREADABLE_OBJECT = "unreadable_object"  # vanished between listing and reading
-    NOT_GZIP = "not_gzip"  # not a (complete) gzip stream
+    NOT_GZIP = "not_gzip"  # does not start as a gzip stream
     NOT_UTF8 = "not_utf8"  # bytes are not UTF-8 (e.g. UTF-16 with a BOM)
-    EMPTY_FILE = "empty_file"  # zero lines
-    # single lines
+    EMPTY_FILE = "empty_file"  # zero lines (and not declared empty by its producer)
+    UNPROCESSABLE_OBJECT = "unprocessable_object"  # a stage failed on it (not a service)
+    # an object's tail (one row after its last complete line; the lines before it load)
+    TRUNCATED_GZIP = "truncated_gzip"  # the gzip stream ends before its end marker
+    CORRUPT_GZIP = "corrupt_gzip"  # invalid compressed data, CRC mismatch, trailing garbage
+    OBJECT_TOO_LARGE = "object_too_large"  # more than INGEST_MAX_OBJECT_BYTES/LINES
+    # single lines; the bounds are checked before any JSON parsing
+    LINE_TOO_LONG = "line_too_long"  # more than INGEST_MAX_LINE_BYTES
+    TOO_DEEPLY_NESTED = "too_deeply_nested"  # arrays/objects deeper than INGEST_MAX_DEPTH
+    TOO_MANY_KEYS = "too_many_keys"  # more object keys than INGEST_MAX_KEYS
     MALFORMED_JSON = "malformed_json"  # not parseable JSON
     SCHEMA_VIOLATION = "schema_violation"  # wrong type, missing or unknown field
     INVALID_FORMAT = "invalid_format"  # a string that breaks its pattern/length rule
@@ -24,14 +33,18 @@ class Reason(StrEnum):
     UNKNOWN_ENUM = "unknown_enum"  # a value outside its enum / unknown event_type
     FUTURE_TIMESTAMP = "future_timestamp"  # occurred_at after now (+ skew)
     INVALID_VALUE = "invalid_value"  # any other contract rule (e.g. self-follow)
+    UNPROCESSABLE_LINE = "unprocessable_line"  # validation failed unexpectedly on it
     UNKNOWN_USER_REFERENCE = "unknown_user_reference"  # a user that never registered
     DUPLICATE_EVENT_ID_CONFLICT = "duplicate_event_id_conflict"  # same id, other content
 
 
 #: Reasons that concern a whole object rather than one line.
 FILE_REASONS = frozenset(
-    {Reason.UNREADABLE_OBJECT, Reason.NOT_GZIP, Reason.NOT_UTF8, Reason.EMPTY_FILE}
-)
+    {Reason.UNREADABLE_OBJECT, Reason.NOT_GZIP, Reason.NOT_UTF8, Reason.EMPTY_FILE,
+     Reason.UNPROCESSABLE_OBJECT}
+)  # fmt: skip
+#: Reasons for the unreadable rest of an object whose earlier lines load.
+TAIL_REASONS = frozenset({Reason.TRUNCATED_GZIP, Reason.CORRUPT_GZIP, Reason.OBJECT_TOO_LARGE})
 
 _RANGE_ERRORS = frozenset(
     {"greater_than", "greater_than_equal", "less_than", "less_than_equal", "multiple_of",

@@ -7,8 +7,9 @@ small dict per object (key, ETag, counts, timings) travels through XCom.
 * **read** snapshots each object version: MinIO body -> gzip -> lines -> ``read`` batches
   (``line_no``, ``line``). A poison object (not gzip, not UTF-8, empty, vanished) is marked
   ``poison`` and skipped by validate and clean; load quarantines it.
-* **validate** runs the shared Pydantic contracts over every line (2 worker processes for
-  a backlog): ``valid`` batches (line, event_id, user ids, registered user) + ``rejects``.
+* **validate** runs the shared Pydantic contracts over every line (after the bounds on its
+  size, depth and keys): ``valid`` batches (line, event_id, user ids, registered user) +
+  ``rejects``.
 * **clean** checks user references and drops duplicates (within the object, against the
   events already loaded): ``copy`` batches (COPY-ready rows) + more ``rejects``.
 * **load** is the only stage that writes ``raw``: per object, ONE transaction with its
@@ -23,21 +24,27 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from hashlib import md5
-from multiprocessing import get_context
 from typing import Any
 
 import psycopg
 import pyarrow as pa
 
-from socialpulse.ingestion import clean, reader, work
-from socialpulse.ingestion.batch_gc import batch_gc, tune_for_batches
+from socialpulse.ingestion import clean, faults, reader, work
+from socialpulse.ingestion.batch_gc import batch_gc
 from socialpulse.ingestion.config import IngestSettings
+from socialpulse.ingestion.limits import LineLimits
 from socialpulse.ingestion.reader import ObjectRef, PoisonObjectError
-from socialpulse.ingestion.validate import Accepted, Rejected, events_row, validate_batch
+from socialpulse.ingestion.reasons import TAIL_REASONS, Reason
+from socialpulse.ingestion.validate import (
+    Accepted,
+    Rejected,
+    events_row,
+    unprocessable,
+    validate_batch,
+)
 from socialpulse.ingestion.work import WorkArea, object_id
 
 log = logging.getLogger(__name__)
@@ -121,17 +128,41 @@ def _reject_batch(rejected: list[Rejected]) -> pa.RecordBatch:
     )
 
 
+def _poisoned(
+    area: WorkArea, stage: str, item: dict[str, Any], exc: BaseException
+) -> dict[str, Any]:
+    """An object the stage could not process (not a service's fault): it goes on as a poison
+    object, so load quarantines it and the run goes on; the result is kept for retries."""
+    detail = faults.describe(stage, exc)
+    log.error("%s could not process %s (etag %s), it will be quarantined: %s",
+              stage, item["key"], item["etag"], detail)  # fmt: skip
+    out = {**item, "status": "poison", "reason": Reason.UNPROCESSABLE_OBJECT.value,
+           "detail": detail, "rows_read": 0}  # fmt: skip
+    area.put_result(stage, item["oid"], out)
+    return out
+
+
 def _for_each(
-    stage: str, items: list[dict[str, Any]], work: Callable[[dict[str, Any]], dict[str, Any]]
+    area: WorkArea,
+    stage: str,
+    items: list[dict[str, Any]],
+    work: Callable[[dict[str, Any]], dict[str, Any]],
 ) -> StageRun:
-    """Run ``work`` on each live object; poison objects pass through; failures are noted."""
+    """Run ``work`` on each live object; poison objects pass through. A service failure
+    leaves the object pending (the task fails after the others, and is retried); any other
+    failure makes the object poison (quarantined by load)."""
     run = StageRun()
     for item in items:
         if item["status"] != "ok":
             run.items.append(item)
             continue
         try:
-            run.items.append(work(item))
+            try:
+                run.items.append(work(item))
+            except Exception as exc:
+                if faults.is_service_failure(exc):
+                    raise
+                run.items.append(_poisoned(area, stage, item, exc))
         except Exception as exc:
             log.error("%s failed for %s (etag %s): %s", stage, item["key"], item["etag"], exc)
             run.failed.append(item["key"])
@@ -146,47 +177,76 @@ def read_objects(
     area: WorkArea, source_bucket: str, objects: list[ObjectRef], cfg: IngestSettings
 ) -> StageRun:
     """Snapshot each object's lines into ``read`` batches; detect poison objects."""
-    run = StageRun()
-    for obj in objects:
-        oid = object_id(obj.key, obj.etag)
-        try:
-            done = area.get_result("read", oid)
-            run.items.append(done if done is not None else _read_one(area, source_bucket, obj, cfg))
-        except Exception as exc:
-            log.error("read failed for %s (etag %s): %s", obj.key, obj.etag, exc)
-            run.failed.append(obj.key)
-    return run
+    items = [
+        {"key": o.key, "etag": o.etag, "size": o.size, "oid": object_id(o.key, o.etag),
+         "status": "ok", "rows_read": 0}
+        for o in objects
+    ]  # fmt: skip
+
+    def read_one(item: dict[str, Any]) -> dict[str, Any]:
+        done = area.get_result("read", item["oid"])
+        return done if done is not None else _read_one(area, source_bucket, item, cfg)
+
+    return _for_each(area, "read", items, read_one)
+
+
+def _declared_empty(stream: Any) -> bool:
+    """The producer says the object holds no records (the generator's quiet minute)."""
+    headers = getattr(stream, "headers", None) or {}
+    return str(headers.get("x-amz-meta-record-count", "")).strip() == "0"
 
 
 def _read_one(
-    area: WorkArea, source_bucket: str, obj: ObjectRef, cfg: IngestSettings
+    area: WorkArea, source_bucket: str, item: dict[str, Any], cfg: IngestSettings
 ) -> dict[str, Any]:
-    oid = object_id(obj.key, obj.etag)
-    item: dict[str, Any] = {"key": obj.key, "etag": obj.etag, "size": obj.size, "oid": oid,
-                            "status": "ok", "rows_read": 0}  # fmt: skip
+    oid = item["oid"]
+    item = dict(item)
+    refused_by_reason: dict[str, int] = {}
     t0 = time.perf_counter()
     try:
         with (
-            reader.open_object(area.client, source_bucket, obj.key) as stream,
+            reader.open_object(area.client, source_bucket, item["key"]) as stream,
             area.writer("read", oid, "lines", READ_SCHEMA) as out,
+            area.writer("read", oid, "rejects", REJECT_SCHEMA) as bad,
         ):
-            for batch in reader.iter_batches(reader.iter_lines(stream), cfg.batch_size):
-                item["rows_read"] += len(batch)
-                out.write_batch(
-                    pa.record_batch(
-                        [work.int32s(n for n, _ in batch),
-                         work.binaries([line for _, line in batch])],
-                        schema=READ_SCHEMA,
-                    )
-                )  # fmt: skip
+            lines = reader.iter_records(stream, cfg.read_limits())
+            for batch, refused in reader.iter_batches(lines, cfg.batch_size):
+                item["rows_read"] += len(batch) + len(refused)
+                if batch:
+                    out.write_batch(
+                        pa.record_batch(
+                            [work.int32s(n for n, _ in batch),
+                             work.binaries([line for _, line in batch])],
+                            schema=READ_SCHEMA,
+                        )
+                    )  # fmt: skip
+                if refused:
+                    bad.write_batch(_reject_batch([_from_reader(r) for r in refused]))
+                    for r in refused:
+                        refused_by_reason[r.reason.value] = (
+                            refused_by_reason.get(r.reason.value, 0) + 1
+                        )
+                        if r.reason in TAIL_REASONS:
+                            item["tail_reason"], item["tail_detail"] = r.reason.value, r.detail
+            if item["rows_read"] == 0:
+                if not _declared_empty(stream):
+                    raise PoisonObjectError(Reason.EMPTY_FILE, "the object has no lines")
+                log.info("%s: empty, as its producer declared (record-count 0)", item["key"])
     except PoisonObjectError as poison:
         item.update(status="poison", reason=poison.reason.value, detail=poison.detail,
                     rows_read=0)  # fmt: skip
-        log.error("poison object %s: %s (%s)", obj.key, poison.reason, poison.detail)
+        refused_by_reason = {}
+        log.error("poison object %s: %s (%s)", item["key"], poison.reason, poison.detail)
     item["read_ms"] = _ms(t0)
+    item["rejected_by_reason"] = refused_by_reason
     area.put_result("read", oid, item)
-    log.info("read %s: %d line(s) in %d ms", obj.key, item["rows_read"], item["read_ms"])
+    log.info("read %s: %d line(s) in %d ms%s", item["key"], item["rows_read"], item["read_ms"],
+             f", refused {refused_by_reason}" if refused_by_reason else "")  # fmt: skip
     return item
+
+
+def _from_reader(r: reader.LineReject) -> Rejected:
+    return Rejected(r.line_no, r.raw, r.reason, r.detail)
 
 
 # --- validate -----------------------------------------------------------------------------
@@ -194,67 +254,27 @@ def _read_one(
 
 @batch_gc()
 def validate_objects(area: WorkArea, items: list[dict[str, Any]], cfg: IngestSettings) -> StageRun:
-    """Validate every line of every live object against the contracts.
+    """Validate every line of every live object against the contracts, in this process.
 
-    With a backlog (at least ``cfg.parallel_min_rows`` lines) the objects are spread over
-    ``cfg.workers`` processes (validation is CPU-bound Python/Rust; threads would share one
-    core through the GIL). A single minute file is validated in-process: starting workers
-    would cost more than it saves.
+    No worker processes: on 2 cores a worker's start-up (~3 s of CPU: interpreter, contracts,
+    pyarrow) costs more than it saves until a run holds well over 100,000 lines, and the
+    second core is busy with the rest of the pipeline anyway (see docs/ingestion.md).
     """
     now = datetime.now(UTC) + timedelta(seconds=cfg.future_skew_seconds)
-    live = [i for i in items if i["status"] == "ok"]
-    rows = sum(i["rows_read"] for i in live)
-    if cfg.workers <= 1 or len(live) < 2 or rows < cfg.parallel_min_rows:
-        return _for_each("validate", items, lambda i: _validate_one(area, i, now))
-    spec = (area.bucket, area.prefix, area.run_id)
-    results: dict[str, dict[str, Any]] = {}
-    run = StageRun()
-    ctx = get_context("spawn")  # never fork a process that holds connections and threads
-    with ProcessPoolExecutor(cfg.workers, mp_context=ctx, initializer=_init_worker) as pool:
-        futures = {i["key"]: pool.submit(_validate_in_worker, spec, i, now) for i in live}
-        for key, fut in futures.items():
-            try:
-                results[key] = fut.result()
-            except Exception as exc:
-                log.error("validate failed for %s: %s", key, exc)
-                run.failed.append(key)
-    for item in items:
-        if item["status"] != "ok":
-            run.items.append(item)
-        elif item["key"] in results:
-            run.items.append(results[item["key"]])
-    return run
+    limits = cfg.line_limits()
+    return _for_each(area, "validate", items, lambda i: validate_one(area, i, now, limits))
 
 
-_WORKER_CLIENT: Any = None
-
-
-def _init_worker() -> None:
-    # Referenced by name, so the worker imports this module (contracts, pyarrow) first and
-    # the freeze covers them.
-    tune_for_batches()
-
-
-def _validate_in_worker(
-    spec: tuple[str, str, str], item: dict[str, Any], now: datetime
+def validate_one(
+    area: WorkArea, item: dict[str, Any], now: datetime, limits: LineLimits
 ) -> dict[str, Any]:
-    global _WORKER_CLIENT
-    if _WORKER_CLIENT is None:
-        from generator.writer import minio_client
-        from socialpulse.settings import get_settings
-
-        _WORKER_CLIENT = minio_client(get_settings())
-    bucket, prefix, run_id = spec
-    return _validate_one(WorkArea(_WORKER_CLIENT, bucket, prefix, run_id), item, now)
-
-
-def _validate_one(area: WorkArea, item: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """Validate one object's ``read`` batches into ``valid`` + ``rejects`` (reuses a result)."""
     oid = item["oid"]
     done = area.get_result("validate", oid)
     if done is not None:
         return done
     t0 = time.perf_counter()
-    rejected_by_reason: dict[str, int] = {}
+    rejected_by_reason = dict(item.get("rejected_by_reason", {}))  # the read stage's
     with (
         area.reader("read", oid, "lines") as batches,
         area.writer("validate", oid, "valid", VALID_SCHEMA) as out,
@@ -262,8 +282,10 @@ def _validate_one(area: WorkArea, item: dict[str, Any], now: datetime) -> dict[s
     ):
         for rb in batches:
             pairs = list(zip(rb.column(0).to_pylist(), rb.column(1).to_pylist(), strict=True))
-            accepted, rejected = validate_batch(pairs, now)
-            out.write_batch(_valid_batch(accepted))
+            accepted, rejected = validate_batch(pairs, now, limits)
+            valid, unprocessable = _valid_batch(accepted)
+            out.write_batch(valid)
+            rejected += unprocessable
             if rejected:
                 bad.write_batch(_reject_batch(rejected))
                 for r in rejected:
@@ -277,25 +299,34 @@ def _validate_one(area: WorkArea, item: dict[str, Any], now: datetime) -> dict[s
     return result
 
 
-def _valid_batch(accepted: list[Accepted]) -> pa.RecordBatch:
+def _valid_batch(accepted: list[Accepted]) -> tuple[pa.RecordBatch, list[Rejected]]:
+    """The ``VALID_SCHEMA`` batch of the accepted lines, and the lines whose derived values
+    (COPY row, digest, user ids) could not be built (rejected alone)."""
     cols: list[list[Any]] = [[] for _ in range(8)]
     line_nos, lines, ids, refs, regs, digests, rows, occurred = cols
+    failed: list[Rejected] = []
     for a in accepted:
         event, line = a.event, a.line
-        digest = md5(line, usedforsecurity=False).hexdigest()
+        try:
+            digest = md5(line, usedforsecurity=False).hexdigest()
+            row = events_row(event, line, a.line_no, digest)
+            users = clean.user_ids(event)
+            registers, at = 0, ""  # user ids start at 1
+            if event.event_type == "user_registered":
+                registers = event.payload.user_id  # type: ignore[attr-defined]
+                at = event.occurred_at.isoformat()
+        except Exception as exc:
+            failed.append(unprocessable(a.line_no, line, exc))
+            continue
         line_nos.append(a.line_no)
         lines.append(line)
         ids.append(event.event_id.bytes)
-        refs.append(clean.user_ids(event))
+        refs.append(users)
         digests.append(digest)
-        rows.append(events_row(event, line, a.line_no, digest))
-        if event.event_type == "user_registered":
-            regs.append(event.payload.user_id)  # type: ignore[attr-defined]
-            occurred.append(event.occurred_at.isoformat())
-        else:
-            regs.append(0)  # user ids start at 1
-            occurred.append("")
-    return pa.record_batch(
+        rows.append(row)
+        regs.append(registers)
+        occurred.append(at)
+    batch = pa.record_batch(
         [
             work.int32s(line_nos),
             work.binaries(lines),
@@ -308,6 +339,7 @@ def _valid_batch(accepted: list[Accepted]) -> pa.RecordBatch:
         ],
         schema=VALID_SCHEMA,
     )
+    return batch, failed
 
 
 # --- clean --------------------------------------------------------------------------------
@@ -327,7 +359,7 @@ def clean_objects(area: WorkArea, dsn: str, items: list[dict[str, Any]]) -> Stag
             done.pop("needs_users", None)  # big in a backfill: stays in MinIO, not XCom
             return done
 
-        return _for_each("clean", items, work)
+        return _for_each(area, "clean", items, work)
 
 
 def _clean_one(area: WorkArea, users: clean.UserDirectory, item: dict[str, Any]) -> dict[str, Any]:
@@ -406,8 +438,8 @@ def reclean_object(
 
 
 def iter_rejects(area: WorkArea, oid: str) -> Iterator[tuple[Any, ...]]:
-    """Rejected lines of an object from validate and clean, as quarantine tuples."""
-    for stage in ("validate", "clean"):
+    """Rejected lines of an object from read, validate and clean, as quarantine tuples."""
+    for stage in ("read", "validate", "clean"):
         with area.reader(stage, oid, "rejects") as batches:
             for rb in batches:
                 for line_no, raw, reason, detail, event_id, missing in zip(

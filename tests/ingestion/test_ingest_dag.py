@@ -86,6 +86,6 @@ def test_dag_failure_is_alerted_with_the_failed_task(
     assert "failed" in (proc.stdout + proc.stderr).lower()
     ((_, body),) = telegram[0]
     assert "ingest_events FAILED" in body["text"]
-    assert "migrate" in body["text"]
+    assert "discover" in body["text"]  # migrations run in discover
     (mail,) = mailbox[0].messages
     assert "ingest_events FAILED" in mail["Subject"]

@@ -24,8 +24,8 @@ from ingest_world import World
 from infra.stack.airflow import airflow_env
 from socialpulse.ingestion import stages, work
 from socialpulse.ingestion.discover import list_objects
-from socialpulse.ingestion.pipeline import load_objects
-from socialpulse.ingestion.reader import iter_lines, open_object
+from socialpulse.ingestion.pipeline import IngestError, load_objects, process_objects
+from socialpulse.ingestion.reader import SourceError, iter_lines, open_object
 from socialpulse.ingestion.reasons import Reason
 from socialpulse.ingestion.work import WorkArea
 from socialpulse.settings import Settings
@@ -156,26 +156,6 @@ def test_a_rerun_stage_reuses_its_results_and_a_rerun_load_loads_nothing(
     area.remove()
 
 
-def test_validation_in_worker_processes_gives_the_same_results(
-    make_world: Callable[..., World], minio: Any
-) -> None:
-    world = make_world("stage-workers", minutes=4, dirty=0.05)
-    objs = list_objects(minio, world.bucket, world.prefix)
-    area = _area(minio, world)
-    serial = world.cfg(workers=1)
-    parallel = world.cfg(workers=2, parallel_min_rows=0)
-    read = stages.read_objects(area, world.bucket, objs, serial)
-    in_process = stages.validate_objects(area, read.items, serial).items
-    other = WorkArea(minio, area.bucket, area.prefix, area.run_id + "-workers")
-    read2 = stages.read_objects(other, world.bucket, objs, parallel)
-    in_workers = stages.validate_objects(other, read2.items, parallel).items
-    strip = lambda items: [{k: v for k, v in i.items() if k[-3:] != "_ms"} for i in items]  # noqa: E731
-    assert strip(in_workers) == strip(in_process)
-    assert any(i.get("rejected_by_reason") for i in in_process)
-    area.remove()
-    other.remove()
-
-
 def test_stale_artefact_folders_are_swept_and_live_ones_kept(
     make_world: Callable[..., World], minio: Any
 ) -> None:
@@ -192,18 +172,20 @@ def test_stale_artefact_folders_are_swept_and_live_ones_kept(
 _DUMP_DAG = """
 import json
 from airflow.dag_processing.dagbag import DagBag
+from airflow.providers.standard.operators.python import ShortCircuitOperator
 bag = DagBag(dag_folder="airflow/dags/ingest_events.py")
 dag = bag.get_dag("ingest_events")
 print(json.dumps({
     "errors": {k: str(v) for k, v in bag.import_errors.items()},
     "tasks": {t.task_id: sorted(t.upstream_task_ids) for t in dag.tasks} if dag else {},
-    "rules": {t.task_id: str(getattr(t.trigger_rule, "value", t.trigger_rule)) for t in dag.tasks} if dag else {},
+    "short_circuit": [t.task_id for t in dag.tasks if isinstance(t, ShortCircuitOperator)] if dag else [],
+    "outlets": {t.task_id: [a.name for a in t.outlets] for t in dag.tasks if t.outlets} if dag else {},
 }))
 """
 
 
 @pytest.mark.slow
-def test_the_dag_shows_each_stage_as_a_task(
+def test_the_dag_shows_each_stage_as_a_task_and_publishes_from_one(
     settings: Settings, started_service: Callable[[str], Any]
 ) -> None:
     started_service("airflow")  # DagBag reads the metadata DB
@@ -219,17 +201,15 @@ def test_the_dag_shows_each_stage_as_a_task(
     dag = json.loads(proc.stdout.strip().splitlines()[-1])
     assert dag["errors"] == {}
     assert dag["tasks"] == {
-        "migrate": [],
-        "discover": ["migrate"],
+        "discover": [],
         "read": ["discover"],
         "validate": ["read"],
         "clean": ["validate"],
         "load": ["clean"],
-        "reconcile": ["load"],
-        "publish": ["load", "reconcile"],
-        "cleanup": ["load"],
+        "publish": ["load"],
     }
-    assert dag["rules"]["cleanup"] == "all_done"
+    assert dag["short_circuit"] == ["discover"]  # an idle minute stops there
+    assert dag["outlets"] == {"publish": ["socialpulse_raw_events"]}
 
 
 def test_an_event_in_two_objects_of_one_run_is_loaded_once(
@@ -265,3 +245,72 @@ def test_an_event_in_two_objects_of_one_run_is_loaded_once(
         ).fetchone()
     assert events == (world.stats.events, world.stats.events)
     area.remove()
+
+
+@pytest.mark.parametrize("stage", ["read", "validate", "clean", "load"])
+def test_an_object_a_stage_cannot_process_is_quarantined_and_the_rest_load(
+    make_world: Callable[..., World],
+    clean_raw: str,
+    minio: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    stage: str,
+) -> None:
+    world = make_world("stage-unprocessable", minutes=4)
+    objs = list_objects(minio, world.bucket, world.prefix)
+    victim = objs[-1].key  # the last minute: no later object needs its registrations
+    _fail_for(monkeypatch, stage, victim, ValueError(f"injected {stage} bug"))
+
+    results = process_objects(clean_raw, minio, world.bucket, objs, world.cfg())
+
+    outcome = {r.key: (r.outcome, r.reason) for r in results}
+    assert outcome.pop(victim) == ("quarantined", Reason.UNPROCESSABLE_OBJECT.value)
+    assert set(outcome.values()) == {("loaded", None)}
+    with psycopg.connect(clean_raw) as conn:
+        row = conn.execute(
+            "SELECT q.error_detail, (SELECT count(*) FROM raw.events WHERE source_object = %s) "
+            "FROM raw.quarantine q WHERE q.object_key = %s",
+            (victim, victim),
+        ).fetchone()
+    assert row == (f"{stage}: ValueError: injected {stage} bug", 0)
+
+
+def test_a_service_failure_leaves_the_object_pending_for_the_retry(
+    make_world: Callable[..., World],
+    clean_raw: str,
+    minio: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    world = make_world(f"stage-service-{uuid.uuid4().hex[:6]}", minutes=3)
+    objs = list_objects(minio, world.bucket, world.prefix)
+    victim = objs[-1].key
+    _fail_for(monkeypatch, "validate", victim, SourceError("injected: MinIO unreachable"))
+    with pytest.raises(IngestError):
+        process_objects(clean_raw, minio, world.bucket, objs, world.cfg())
+    monkeypatch.undo()
+    with psycopg.connect(clean_raw) as conn:
+        assert conn.execute(
+            "SELECT count(*) FROM raw.ingest_manifest WHERE object_key = %s", (victim,)
+        ).fetchone() == (0,)
+    (retry,) = process_objects(clean_raw, minio, world.bucket, [objs[-1]], world.cfg())
+    assert (retry.key, retry.outcome) == (victim, "loaded")
+
+
+def _fail_for(monkeypatch: pytest.MonkeyPatch, stage: str, key: str, error: Exception) -> None:
+    """Make one stage raise ``error`` for the object ``key`` only (our code, not a service)."""
+    from socialpulse.ingestion import pipeline
+
+    target: Any = {
+        "read": (stages, "_read_one"),
+        "validate": (stages, "validate_one"),
+        "clean": (stages, "_clean_one"),
+        "load": (pipeline, "_check_dependencies"),
+    }[stage]
+    real = getattr(*target)
+
+    def failing(*args: Any, **kwargs: Any) -> Any:
+        item = next(a for a in args if isinstance(a, dict))
+        if item["key"] == key:
+            raise error
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(*target, failing)
