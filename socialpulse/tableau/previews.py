@@ -30,7 +30,7 @@ import matplotlib.dates as mdates
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure, SubFigure
-from matplotlib.ticker import FuncFormatter, PercentFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator, PercentFormatter
 
 from socialpulse.settings import REPO_ROOT
 from socialpulse.tableau.dashboards import (
@@ -239,6 +239,7 @@ def _trend(area: SubFigure, data: SheetData, captions: Mapping[str, str]) -> Non
             ax.bar(x, y, width=0.8, color=colour)
             ax.set_ylabel(split, fontsize=8, rotation=0, ha="right", va="center")
             _style(ax, sheet.measures[0])
+            ax.yaxis.set_major_locator(MaxNLocator(2))  # small panels: 0 and one round value
             _date_axis(ax, days)
         area.subplots_adjust(left=0.12, right=0.98, top=0.8, bottom=0.12, hspace=0.25)
         return

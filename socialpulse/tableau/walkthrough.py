@@ -147,19 +147,28 @@ class Recorder:
         self.frames.append(Frame(path, seconds, self.caption))
 
     def watch(
-        self, until: Callable[[], bool], *, every_s: float, show_s: float, timeout_s: float
+        self, until: Callable[[], bool], *, every_s: float, total_s: float, timeout_s: float
     ) -> None:
-        """Time-lapse: a picture every ``every_s`` real seconds (each shown ``show_s``) until
-        ``until()`` holds, and one more after it."""
+        """Time-lapse: a picture every ``every_s`` real seconds until ``until()`` holds, and
+        one after it; together they are shown for ``total_s`` (however long the wait was)."""
+        first = len(self.frames)
         deadline = time.monotonic() + timeout_s
         while not until():
             if time.monotonic() > deadline:
                 raise SceneError(
                     f"gave up waiting after {timeout_s:.0f} s on {self.driver.current_url}"
                 )
-            self.shot(show_s, pause_s=0)
+            self.shot(1.0, pause_s=0)
             time.sleep(every_s)
-        self.shot(show_s)
+        self.shot(1.0)
+        taken = self.frames[first:]
+        keep = max(1, int(total_s / 0.5))  # at least half a second per picture
+        if len(taken) > keep:  # thin out evenly, always keeping the last (finished) one
+            step = len(taken) / keep
+            taken = [taken[int(i * step)] for i in range(keep - 1)] + [taken[-1]]
+        for frame in taken:
+            frame.seconds = total_s / len(taken)
+        self.frames[first:] = taken
 
     def page(self, html: str) -> None:
         """Show a page of our own (title cards, query results)."""
@@ -230,7 +239,7 @@ def _ingest_run(rec: Recorder) -> None:
     api.wait_for_dag("ingest_events")
     api.unpause("ingest_events")
     run_id = api.trigger("ingest_events")
-    rec.open(f"{base}/dags/ingest_events/runs/{quote(run_id, safe='')}", ready="body")
+    rec.open(f"{base}/dags/ingest_events/runs/{quote(run_id, safe=':+')}", ready="body")
     rec.wait_text("ingest_events", timeout_s=90)
 
     def finished() -> bool:
@@ -239,7 +248,7 @@ def _ingest_run(rec: Recorder) -> None:
             raise SceneError(f"ingest_events run {run_id} failed: see the Airflow UI")
         return state == "success"
 
-    rec.watch(finished, every_s=4, show_s=2.5, timeout_s=600)
+    rec.watch(finished, every_s=3, total_s=24, timeout_s=900)
     rec.shot(10, pause_s=3)
 
 
@@ -255,10 +264,17 @@ def _transform_graph(rec: Recorder) -> None:
         )
     run_id = done[0]["dag_run_id"]
     base = _airflow_login(rec)
-    rec.open(f"{base}/dags/transform/runs/{quote(run_id, safe='')}/graph", ready="body")
+    rec.open(f"{base}/dags/transform/runs/{quote(run_id, safe=':+')}", ready="body")
+    rec.click("button[aria-label^='Show Graph']")
     rec.wait_js("return document.querySelector('.react-flow__node')", 90, "the task graph")
-    rec.shot(14, pause_s=4)
-    rec.scroll_to_text("marts")
+    collapse = "button[aria-label='Collapse Details Panel']"
+    if rec.driver.execute_script(f"return !!document.querySelector({_js(collapse)})"):
+        rec.click(collapse)  # the graph takes the whole width
+    rec.shot(16, pause_s=4)
+    rec.driver.execute_script(
+        "const b = document.querySelector(\"button[aria-label='zoom in']\");"
+        "if (b) { b.click(); b.click(); }"
+    )
     rec.shot(14, pause_s=2)
 
 
@@ -281,12 +297,16 @@ def _minio_files(rec: Recorder) -> None:
     rec.open(f"{base}/login", ready="input#accessKey")
     rec.type("input#accessKey", s.minio_root_user)
     rec.type("input#secretKey", s.minio_root_password.get_secret_value())
-    rec.click("button[type=submit]")
+    rec.click("button#do-login")
     rec.wait_text("Buckets", timeout_s=60)
     hour = _latest_event_hour(s)
     prefix = quote(f"events/{hour:%Y/%m/%d/%H}/", safe="")
     rec.open(f"{base}/browser/{s.minio_bucket}/{prefix}", ready="body")
     rec.wait_text(".jsonl.gz", timeout_s=60)
+    # the console shows its licence once per browser profile
+    rec.driver.execute_script(
+        "const b = document.getElementById('acknowledge-confirm'); if (b) b.click();"
+    )
     rec.shot(22, pause_s=2)
 
 
