@@ -130,12 +130,24 @@ class Recorder:
     def click(self, selector: str) -> None:
         self.wait_css(selector).click()
 
-    def scroll_to_text(self, text: str) -> None:
-        self.driver.execute_script(
-            "const w = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);"
-            f"while (w.nextNode()) if (w.currentNode.textContent.includes({_js(text)}))"
-            " { w.currentNode.parentElement.scrollIntoView({block: 'center'}); break; }"
+    def click_label(self, label: str, timeout_s: float = 60) -> None:
+        """Click the button whose aria-label (or title) is ``label``."""
+        button = self.wait_js(
+            "return Array.from(document.querySelectorAll('button, [role=button]')).find(b =>"
+            f" (b.getAttribute('aria-label') || b.getAttribute('title') || '').trim() === {_js(label)})",
+            timeout_s,
+            f"the button {label!r}",
         )
+        # a JavaScript click: tooltips and toasts over the toolbar do not intercept it
+        self.driver.execute_script("arguments[0].click();", button)
+
+    def unhover(self) -> None:
+        """Move the pointer to the window's top-left corner (no tooltip in the picture)."""
+        from selenium.webdriver.common.actions.action_builder import ActionBuilder
+
+        actions = ActionBuilder(self.driver)
+        actions.pointer_action.move_to_location(1, 1)
+        actions.perform()
 
     # --- pictures -------------------------------------------------------------------------
     def shot(self, seconds: float, pause_s: float = 1.0) -> None:
@@ -209,13 +221,22 @@ def _title(rec: Recorder) -> None:
 
 
 def _airflow_login(rec: Recorder) -> str:
+    """Log in through the UI's own form (once per browser session)."""
     s = rec.settings
     base = s.airflow_url
     rec.open(f"{base}/", ready="body")
+    # the app decides client-side: its navigation (logged in) or the login form
+    rec.wait_js(
+        "return document.querySelector(\"a[href='/dags']\") ||"
+        " document.querySelector('input[name=username]')",
+        90,
+        "the Airflow UI or its login form",
+    )
     if rec.driver.execute_script("return !!document.querySelector('input[name=username]')"):
         rec.type("input[name=username]", s.airflow_admin_user)
         rec.type("input[name=password]", s.airflow_admin_password.get_secret_value())
         rec.click("button[type=submit]")
+        rec.wait_css("a[href='/dags']", 90)  # the app's navigation: logged in
     return base
 
 
@@ -270,25 +291,40 @@ def _transform_graph(rec: Recorder) -> None:
     collapse = "button[aria-label='Collapse Details Panel']"
     if rec.driver.execute_script(f"return !!document.querySelector({_js(collapse)})"):
         rec.click(collapse)  # the graph takes the whole width
-    rec.shot(16, pause_s=4)
-    rec.driver.execute_script(
-        "const b = document.querySelector(\"button[aria-label='zoom in']\");"
-        "if (b) { b.click(); b.click(); }"
+    rec.shot(8, pause_s=4)  # the task groups: vault, graph job, marts
+    rec.click_label("Expand all task groups")
+    rec.click_label("Fit View")
+    rec.shot(10, pause_s=5)  # one task per dbt model
+    rec.click_label("Collapse all task groups")
+    rec.driver.execute_script(  # open the marts group only, and zoom to it
+        "const g = Array.from(document.querySelectorAll('.react-flow__node button'))"
+        ".filter(b => /\\+ \\d+ Tasks/.test(b.innerText)).pop(); if (g) g.click();"
     )
-    rec.shot(14, pause_s=2)
+    rec.click_label("Fit View")
+    rec.unhover()
+    rec.shot(12, pause_s=5)
 
 
 def _dbt_docs(rec: Recorder) -> None:
     from socialpulse.transform.docs_browser import lineage_nodes
 
-    nodes = lineage_nodes(rec.driver, rec.docs_url, "mart_user_profile")
-    if len(nodes) < 5:
-        raise SceneError(f"the lineage of mart_user_profile shows only {nodes}")
-    rec.shot(12, pause_s=3)
+    nodes = lineage_nodes(rec.driver, rec.docs_url, DOCS_MODEL)
+    if not any(".sat_" in n or ".link_" in n for n in nodes):
+        raise SceneError(f"the lineage of {DOCS_MODEL} shows no vault model: {nodes}")
     rec.driver.execute_script(
         "angular.element(document.querySelector('[ng-click=\"showExpanded()\"]')).triggerHandler('click');"
     )
-    rec.shot(14, pause_s=3)
+    # three hops up: raw events -> staging views -> vault links and satellites -> the mart
+    rec.type("input[ng-model='selectorService.selection.dirty.include']", f"3+{DOCS_MODEL}")
+    rec.click("input[value='Update Graph']")
+    rec.wait_js(
+        "var g = angular.element(document.body).injector().get('graph');"
+        " return (g.graph.elements || []).some(e => e.data && e.data.unique_id &&"
+        " e.data.unique_id.indexOf('source.') === 0)",
+        60,
+        "the raw sources in the lineage graph",
+    )
+    rec.shot(26, pause_s=4)
 
 
 def _minio_files(rec: Recorder) -> None:
@@ -323,6 +359,7 @@ def _latest_event_hour(s: Settings) -> datetime:
     raise SceneError(f"no minute files under events/ in bucket {s.minio_bucket} in two weeks")
 
 
+DOCS_MODEL = "mart_platform_daily"
 _MARTS_QUERY = """SELECT activity_date, posts, comments, reactions, dau, wau,
        round(dau_wau_ratio, 2) AS stickiness
 FROM marts.mart_platform_daily
@@ -417,7 +454,7 @@ SCENES: tuple[Scene, ...] = (
     ),
     Scene(
         "dbt_docs",
-        "dbt docs: the lineage of mart_user_profile, from raw events through the vault to the mart",
+        "dbt docs: the lineage of mart_platform_daily - raw events, staging views, the Data Vault's links and satellites, the ClickHouse mart",
         _dbt_docs,
     ),
     Scene(
