@@ -9,7 +9,7 @@ unexport PYTHONDONTWRITEBYTECODE
 SP := .venv/bin/socialpulse
 PY := .venv/bin/python
 
-.PHONY: help setup stack-up stack-down stack-status test-stack-down lint test demo bench docs extracts
+.PHONY: help setup stack-up stack-down stack-status test-stack-down lint test demo bench docs extracts walkthrough
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o -type f \( -name '*.sql' -o -name '*.yml' \) -print)
 
@@ -58,6 +58,10 @@ docs: setup ## generate the dbt docs site and serve it on http://127.0.0.1:8081
 bench: setup ## run every benchmark under benchmarks/ and print its figures
 	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b || exit 1; done
 
-extracts: setup ## every ClickHouse mart as extracts/<mart>.hyper + .csv (Tableau), as the analyst
+extracts: setup ## every mart as extracts/<mart>.hyper + .csv, and extracts/SocialPulse.twbx (Tableau Public)
 	$(SP) stack up clickhouse
 	$(PY) -m socialpulse.tableau.extracts --out extracts --database marts
+	$(PY) -m socialpulse.tableau.workbook --twbx extracts/SocialPulse.twbx --extracts extracts
+
+walkthrough: setup ## record the running system (Airflow, dbt docs, MinIO, marts, dashboards) into docs/media/walkthrough.mp4
+	$(PY) -m socialpulse.tableau.walkthrough --out docs/media/walkthrough.mp4

@@ -11,15 +11,17 @@ if ! command -v uv >/dev/null 2>&1 || [[ "$(uv --version | awk '{print $2}')" !=
   python3 -m pip install --quiet --user --disable-pip-version-check "uv==$UV_VERSION"
 fi
 
-# Debian packages the tests use beside the services: headless Chromium + its driver (dbt docs
-# lineage test). Installed once; skipped when present.
-if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1; then
+# Debian packages beside the services: headless Chromium + its driver (dbt docs lineage test,
+# make walkthrough) and ffmpeg (make walkthrough encodes the video). Installed once; skipped
+# when present.
+if ! command -v chromium >/dev/null 2>&1 || ! command -v chromedriver >/dev/null 2>&1 \
+    || ! command -v ffmpeg >/dev/null 2>&1; then
   if [[ "$(id -u)" -eq 0 ]]; then
-    echo "bootstrap: installing chromium + chromium-driver (Debian)"
+    echo "bootstrap: installing chromium + chromium-driver + ffmpeg (Debian)"
     DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium chromium-driver >/dev/null
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium chromium-driver ffmpeg >/dev/null
   else
-    echo "bootstrap: please run: sudo apt-get install -y chromium chromium-driver" >&2
+    echo "bootstrap: please run: sudo apt-get install -y chromium chromium-driver ffmpeg" >&2
   fi
 fi
 

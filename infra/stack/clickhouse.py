@@ -99,7 +99,14 @@ class ClickHouseService(NativeService):
     # --- start / stop ------------------------------------------------------------------
     def start(self) -> None:
         if self._healthy_quietly():
-            return
+            if self.pid() is None or self.config_is_current():
+                return
+            # ours, started from an older users.xml/config.xml template or .env: LocalServer
+            # cannot reload its config, so a restart is the only way to apply the change
+            self.log_file.parent.mkdir(parents=True, exist_ok=True)
+            with self.log_file.open("a") as log:
+                log.write("=== config changed since the server started: restarting to apply it\n")
+            self.stop()
         s = self.settings
         if self.pid() is not None:
             if self._ping():
@@ -201,6 +208,21 @@ class ClickHouseService(NativeService):
     # --- helpers -----------------------------------------------------------------------
     def render_config(self) -> None:
         """Write config.xml and users.xml (password hashes only) into the config dir."""
+        rendered = self.rendered_config()
+        self.config_dir.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.config_dir, 0o700)
+        for path, text in rendered.items():
+            _write_private(path, text)
+
+    def config_is_current(self) -> bool:
+        """Whether the config dir holds what the templates and settings render now."""
+        return all(
+            path.exists() and path.read_text() == text
+            for path, text in self.rendered_config().items()
+        )
+
+    def rendered_config(self) -> dict[Path, str]:
+        """config.xml and users.xml as the templates and the settings make them."""
         s = self.settings
         users = {"pipeline": s.clickhouse_user, "analyst": s.clickhouse_analyst_user}
         for role, user in users.items():
@@ -215,12 +237,9 @@ class ClickHouseService(NativeService):
         for env_name, password in passwords.items():
             if not password:
                 raise StackError(f"{env_name} is empty; run `socialpulse init-env` (make setup)")
-        self.config_dir.mkdir(parents=True, exist_ok=True)
-        os.chmod(self.config_dir, 0o700)
         users_xml = self.config_dir / "users.xml"
-        _write_private(
-            self.config_dir / "config.xml",
-            _render(
+        return {
+            self.config_dir / "config.xml": _render(
                 "config.xml",
                 host=s.clickhouse_host,
                 http_port=s.clickhouse_http_port,
@@ -232,17 +251,14 @@ class ClickHouseService(NativeService):
                 pg_password=_xml_text(s.postgres_password.get_secret_value()),
                 pg_database=_xml_text(s.postgres_db),
             ),
-        )
-        _write_private(
-            users_xml,
-            _render(
+            users_xml: _render(
                 "users.xml",
                 pipeline_user=users["pipeline"],
                 pipeline_password_sha256=_sha256(passwords["CLICKHOUSE_PASSWORD"]),
                 analyst_user=users["analyst"],
                 analyst_password_sha256=_sha256(passwords["CLICKHOUSE_ANALYST_PASSWORD"]),
             ),
-        )
+        }
 
     def _query(self, sql: str, *, timeout_s: float) -> str:
         """Run ``sql`` over HTTP as the pipeline user; the body, or StackError on an error."""

@@ -1,60 +1,55 @@
-"""The hand-written workbook docs/tableau/SocialPulse.twb: valid XML that only uses mart
-columns that exist, opens the extracts `make extracts` writes, and lays out the dashboard."""
+"""The generated workbook docs/tableau/SocialPulse.twb and its packaged twin (.twbx).
+
+Without a stack: the dashboards read only documented mart columns, the committed file has
+what Tableau's workbook schema requires (the structural rules the XSD check found missing
+before: ``cards`` in every worksheet window, ``simple-id`` on every sheet, dashboard and
+window), its data sources are the marts of the YAML, and the generator reports mismatches.
+On the test stack (real marts): the committed file is exactly what the generator makes from
+the YAML and the marts' real ClickHouse types, every field's type is the ClickHouse type's,
+and the packaged workbook opens the extracts `make extracts` writes.
+"""
 
 from __future__ import annotations
 
 import re
+import shutil
 import xml.etree.ElementTree as ET
+import zipfile
 from pathlib import Path
 
 import pytest
-import yaml
+from clickhouse_connect.driver.client import Client
+from marts_world import PublishedMarts
+from tableauhyperapi import Connection, TableName
 
-from socialpulse.settings import REPO_ROOT
-from socialpulse.tableau.extracts import DEFAULT_OUT, hyper_column
+from infra.stack.clickhouse import ClickHouseService
+from socialpulse.settings import Settings
+from socialpulse.tableau import extracts
+from socialpulse.tableau.dashboards import (
+    MARTS_DATABASE,
+    WORKBOOK,
+    Agg,
+    Dashboard,
+    Sheet,
+    Workbook,
+)
+from socialpulse.tableau.workbook import (
+    EXTRACTS_FROM_DOCS,
+    PACKAGED_EXTRACTS,
+    WORKBOOK_PATH,
+    WorkbookError,
+    build,
+    clickhouse_types,
+    documented_marts,
+    generate,
+    load_marts,
+    package_twbx,
+    write_twbx,
+)
 
-WORKBOOK = REPO_ROOT / "docs" / "tableau" / "SocialPulse.twb"
-MARTS_YAML = sorted((REPO_ROOT / "dbt_project" / "models" / "marts").glob("*.yml"))
-
-#: The planned marts (issue 6), used only when the dbt YAML -- the source of truth -- is absent.
-PLANNED_COLUMNS = {
-    "mart_platform_daily": "activity_date posts stories reels comments reactions views "
-    "interactions avg_interactions_per_post dau wau dau_wau_ratio new_users",
-    "mart_user_profile": "user_id username country registered_at lifecycle_status friends "
-    "followers following pagerank pagerank_rank posts stories reels comments reposts_received "
-    "quotes_received group_memberships communities",
-    "mart_post_virality": "post_id author_id created_at community_id topic views unique_viewers "
-    "time_to_1000_views_s shares quotes comments reactions reactions_like reactions_love "
-    "reactions_care reactions_haha reactions_wow reactions_sad reactions_angry",
-    "mart_social_graph_summary": "users avg_friends avg_followers friendships follows "
-    "pagerank_run_ts",
-    "mart_friendship_depth": "depth pairs share",
-    "mart_community_daily": "community_id activity_date community_name members_joined "
-    "members_left net_member_growth growth_rank members active_members engagement_ratio posts "
-    "comments reactions moderators complaints complaints_per_moderator",
-    "mart_topics": "topic posts reels comments discussion_rank",
-    "mart_ad_performance_daily": "activity_date ad_id campaign_id advertiser_id impressions "
-    "clicks ctr",
-    "mart_campaign_performance_daily": "activity_date campaign_id advertiser_id impressions "
-    "clicks ctr",
-    "mart_revenue_daily": "activity_date currency donations donation_amount sponsorships "
-    "sponsorship_amount subscription_payments subscription_revenue total_revenue",
-}
-#: ClickHouse types of the columns the workbook uses (the planned types of issue 6)
-PLANNED_TYPES = {
-    "activity_date": "Date",
-    "dau": "UInt64",
-    "wau": "UInt64",
-    "user_id": "UInt64",
-    "username": "String",
-    "pagerank": "Nullable(Float64)",
-    "community_name": "String",
-    "net_member_growth": "Int64",
-    "impressions": "UInt64",
-    "clicks": "UInt64",
-    "currency": "String",
-    "total_revenue": "Decimal(18, 2)",
-}
+USER_NS = "{http://www.tableausoftware.com/xml/user}"
+INSTANCE_REF = re.compile(r"\[[\w.]+\]\.\[[^\]]+\]")
+#: ClickHouse type kind (extracts.hyper_column) -> Tableau datatype
 TABLEAU_DATATYPE = {
     "int": "integer",
     "uint64": "integer",
@@ -66,34 +61,15 @@ TABLEAU_DATATYPE = {
     "text": "string",
     "bool": "boolean",
 }
-DASHBOARD_SHEETS = {
-    "Activity",
-    "Influence",
-    "Communities",
-    "Monetisation CTR",
-    "Monetisation revenue",
-}
-FIELD_REF = re.compile(r"\[([^\[\]]+)\]")
-
-
-def mart_columns() -> dict[str, set[str]]:
-    """Columns per mart: from dbt_project/models/marts/*.yml if present, else the plan."""
-    if MARTS_YAML:
-        marts: dict[str, set[str]] = {}
-        for path in MARTS_YAML:
-            for model in (yaml.safe_load(path.read_text()) or {}).get("models", []):
-                marts[model["name"]] = {c["name"] for c in model.get("columns", [])}
-        return marts
-    return {mart: set(cols.split()) for mart, cols in PLANNED_COLUMNS.items()}
 
 
 @pytest.fixture(scope="module")
 def workbook() -> ET.Element:
-    return ET.parse(WORKBOOK).getroot()
+    return ET.parse(WORKBOOK_PATH).getroot()
 
 
-def datasources(workbook: ET.Element) -> dict[str, ET.Element]:
-    return {ds.attrib["name"]: ds for ds in workbook.findall("./datasources/datasource")}
+def datasources(root: ET.Element) -> dict[str, ET.Element]:
+    return {ds.attrib["name"]: ds for ds in root.findall("./datasources/datasource")}
 
 
 def mart_of(datasource: ET.Element) -> str:
@@ -104,74 +80,90 @@ def mart_of(datasource: ET.Element) -> str:
     return match.group(1)
 
 
-def test_every_datasource_opens_a_mart_extract_that_make_extracts_writes(
-    workbook: ET.Element,
-) -> None:
-    marts = mart_columns()
-    found = datasources(workbook)
-    assert {mart_of(ds) for ds in found.values()} == {
-        "mart_platform_daily",
-        "mart_user_profile",
-        "mart_community_daily",
-        "mart_campaign_performance_daily",
-        "mart_revenue_daily",
-    }
-    for ds in found.values():
-        mart = mart_of(ds)
-        assert mart in marts, f"{mart} is not a mart"
-        (hyper,) = ds.findall(".//named-connection/connection")
-        assert hyper.attrib["class"] == "hyper"
-        assert hyper.attrib["schema"] == "Extract"
-        assert hyper.attrib["dbname"] == f"../../extracts/{mart}.hyper"
-        assert (WORKBOOK.parent / hyper.attrib["dbname"]).resolve() == DEFAULT_OUT / f"{mart}.hyper"
-
-
-def test_every_column_the_workbook_references_exists_in_its_mart(workbook: ET.Element) -> None:
-    marts = mart_columns()
-    found = datasources(workbook)
-    missing = []
-
-    def check(ds_name: str, column: str, where: str) -> None:
-        mart = mart_of(found[ds_name])
-        if not column.startswith("Calculation_") and column not in marts[mart]:
-            missing.append(f"{where}: {mart}.{column}")
-
-    for name, ds in found.items():
-        for col in ds.findall("./column"):
-            check(name, col.attrib["name"].strip("[]"), "datasource column")
-            for calc in col.findall("calculation"):
-                for ref in FIELD_REF.findall(calc.attrib["formula"]):
-                    check(name, ref, f"formula of {col.attrib['name']}")
-        for record in ds.findall(".//metadata-record"):
-            check(name, record.findtext("remote-name", ""), "metadata record")
-            check(name, record.findtext("local-name", "").strip("[]"), "metadata record")
-    for sheet in workbook.findall("./worksheets/worksheet"):
-        for deps in sheet.findall(".//datasource-dependencies"):
-            ds_name = deps.attrib["datasource"]
-            for col in deps.findall("column"):
-                check(ds_name, col.attrib["name"].strip("[]"), sheet.attrib["name"])
-            for inst in deps.findall("column-instance"):
-                check(ds_name, inst.attrib["column"].strip("[]"), sheet.attrib["name"])
-        for group in sheet.findall(".//groupfilter[@expression]"):
-            (ds_name,) = {d.attrib["datasource"] for d in sheet.iter("datasource-dependencies")}
-            for ref in FIELD_REF.findall(group.attrib["expression"]):
-                check(ds_name, ref, f"{sheet.attrib['name']} filter")
+# --- without a stack ----------------------------------------------------------------------
+def test_every_sheet_reads_documented_mart_columns() -> None:
+    documented = {mart: {c for c, _ in cols} for mart, (_, cols) in documented_marts().items()}
+    missing = [
+        f"{mart}.{column} (sheets: {', '.join(sheets)})"
+        for mart, columns in WORKBOOK.columns_used().items()
+        for column, sheets in columns.items()
+        if column not in documented.get(mart, set())
+    ]
     assert missing == []
 
 
-def test_column_datatypes_follow_the_extract_type_mapping(workbook: ET.Element) -> None:
-    for ds in datasources(workbook).values():
-        for col in ds.findall("./column"):
-            if col.find("calculation") is not None:
-                continue
-            name = col.attrib["name"].strip("[]")
-            kind = hyper_column(name, PLANNED_TYPES[name]).kind
-            assert col.attrib["datatype"] == TABLEAU_DATATYPE[kind], f"{mart_of(ds)}.{name}"
+def test_every_seed_metric_group_is_a_dashboard() -> None:
+    names = [d.name for d in WORKBOOK.dashboards]
+    assert names == [
+        "Overview",
+        "Platform activity",
+        "Social graph and influence",
+        "Communities and topics",
+        "Monetisation",
+    ]
+    on_a_dashboard = {s for d in WORKBOOK.dashboards[1:] for s in d.sheets}
+    assert on_a_dashboard == {s.name for s in WORKBOOK.sheets}  # every sheet has a home
 
 
-def test_every_shelf_uses_a_declared_column_instance(workbook: ET.Element) -> None:
+def test_the_workbook_has_what_tableaus_schema_requires(workbook: ET.Element) -> None:
+    assert workbook.attrib["version"] == "18.1"
+    assert workbook.attrib["source-build"].startswith("2023.1.0")
+    sheets = [w.attrib["name"] for w in workbook.findall("./worksheets/worksheet")]
+    dashboards = [d.attrib["name"] for d in workbook.findall("./dashboards/dashboard")]
+    assert sheets == [s.name for s in WORKBOOK.sheets]
+    assert dashboards == [d.name for d in WORKBOOK.dashboards]
+    uuids = []
+    for element in [
+        *workbook.iterfind("./worksheets/worksheet"),
+        *workbook.iterfind("./dashboards/dashboard"),
+    ]:
+        simple_id = element.find("./simple-id")
+        assert simple_id is not None, element.attrib["name"]
+        assert list(element)[-1] is simple_id  # the last child, as the schema's sequence says
+        uuids.append(simple_id.attrib["uuid"])
+    windows = workbook.findall("./windows/window")
+    assert {w.attrib["name"] for w in windows} == set(sheets) | set(dashboards)
+    for window in windows:
+        children = [child.tag for child in window]
+        if window.attrib["class"] == "worksheet":
+            assert children == ["cards", "simple-id"], window.attrib["name"]
+            edges = [e.attrib["name"] for e in window.iterfind("./cards/edge")]
+            assert edges == ["left", "top"]
+        else:
+            assert children == ["viewpoints", "active", "simple-id"], window.attrib["name"]
+        uuids.append(window.find("./simple-id").attrib["uuid"])  # type: ignore[union-attr]
+    assert len(uuids) == len(set(uuids))
+    assert all(re.fullmatch(r"\{[0-9A-F]{8}(-[0-9A-F]{4}){3}-[0-9A-F]{12}\}", u) for u in uuids)
+    assert workbook.find("./explain-data/explanation-types") is not None
+
+
+def test_every_mart_of_the_yaml_is_a_data_source_on_its_extract(workbook: ET.Element) -> None:
+    documented = documented_marts()
+    found = datasources(workbook)
+    assert [mart_of(ds) for ds in found.values()] == list(documented)
+    for ds in found.values():
+        mart = mart_of(ds)
+        (hyper,) = ds.findall(".//named-connection/connection")
+        assert hyper.attrib["class"] == "hyper"
+        assert hyper.attrib["dbname"] == f"{EXTRACTS_FROM_DOCS}/{mart}.hyper"
+        assert (WORKBOOK_PATH.parent / hyper.attrib["dbname"]).resolve() == (
+            extracts.DEFAULT_OUT / f"{mart}.hyper"
+        )
+        # every documented column, in the YAML's order, with its description
+        records = [r.findtext("remote-name") for r in ds.iterfind(".//metadata-record")]
+        columns = documented[mart][1]
+        assert records == [c for c, _ in columns]
+        fields = {c.attrib["name"]: c for c in ds.findall("./column")}
+        for name, description in columns:
+            desc = fields[f"[{name}]"].findtext("./desc/formatted-text/run")
+            assert desc == description, f"{mart}.{name}"
+
+
+def test_every_shelf_filter_and_zone_uses_what_its_sheet_declares(workbook: ET.Element) -> None:
     names = set(datasources(workbook))
+    sheet_filters: dict[str, set[str]] = {}
     for sheet in workbook.findall("./worksheets/worksheet"):
+        name = sheet.attrib["name"]
         declared = {
             f"[{deps.attrib['datasource']}].{inst.attrib['name']}"
             for deps in sheet.iter("datasource-dependencies")
@@ -179,23 +171,201 @@ def test_every_shelf_uses_a_declared_column_instance(workbook: ET.Element) -> No
         }
         assert {d.attrib["name"] for d in sheet.findall(".//view/datasources/datasource")} <= names
         shelves = [sheet.findtext(f"./table/{shelf}", "") for shelf in ("rows", "cols")]
-        shelves += [e.attrib["column"] for e in sheet.iter() if e.tag in ("color", "filter")]
-        used = set(re.findall(r"\[[\w.]+\]\.\[[^\]]+\]", " ".join(shelves)))
-        assert used, sheet.attrib["name"]
-        assert used <= declared, f"{sheet.attrib['name']}: {used - declared}"
+        filters = [f.attrib["column"] for f in sheet.iterfind(".//view/filter")]
+        shelves += filters + [e.attrib["column"] for e in sheet.iter("computed-sort")]
+        used = set(INSTANCE_REF.findall(" ".join(shelves)))
+        assert used, name
+        assert used <= declared, f"{name}: {used - declared}"
+        sheet_filters[name] = set(filters)
+        fields = {c.attrib["name"] for c in sheet.iter("column") if "name" in c.attrib}
+        for calc in sheet.iter("calculation"):
+            for ref in re.findall(r"\[([^\[\]]+)\]", calc.attrib["formula"]):
+                assert f"[{ref}]" in fields, f"{name}: {ref}"
+    for dashboard in workbook.findall("./dashboards/dashboard"):
+        for zone in dashboard.iter("zone"):
+            if zone.get("type-v2") == "filter":
+                assert zone.attrib["param"] in sheet_filters[zone.attrib["name"]]
+            elif "name" in zone.attrib:
+                assert zone.attrib["name"] in sheet_filters
 
 
-def test_the_overview_dashboard_shows_the_four_areas(workbook: ET.Element) -> None:
-    (dashboard,) = workbook.findall("./dashboards/dashboard")
-    assert dashboard.attrib["name"] == "SocialPulse overview"
-    zones = {z.attrib["name"] for z in dashboard.iter("zone") if "name" in z.attrib}
-    assert zones == DASHBOARD_SHEETS
-    assert {w.attrib["name"] for w in workbook.findall("./worksheets/worksheet")} == zones
-    windows = {w.attrib["name"] for w in workbook.findall("./windows/window")}
-    assert windows == zones | {"SocialPulse overview"}
+def test_every_dashboard_shows_its_sheets_once_without_overlap(workbook: ET.Element) -> None:
+    spec = {d.name: d.sheets for d in WORKBOOK.dashboards}
+    for dashboard in workbook.findall("./dashboards/dashboard"):
+        name = dashboard.attrib["name"]
+        zones = [z for z in dashboard.iter("zone") if z.get("type-v2") is None]
+        assert [z.attrib["name"] for z in zones] == list(spec[name])
+        boxes = [
+            (int(z.attrib["x"]), int(z.attrib["y"]), int(z.attrib["w"]), int(z.attrib["h"]))
+            for z in dashboard.iter("zone")
+            if z.get("type-v2") != "layout-basic"
+        ]
+        for i, (x, y, w, h) in enumerate(boxes):
+            assert x >= 0, name
+            assert y >= 0, name
+            assert x + w <= 100_000, name
+            assert y + h <= 100_000, name
+            for x2, y2, w2, h2 in boxes[i + 1 :]:
+                assert x + w <= x2 or x2 + w2 <= x or y + h <= y2 or y2 + h2 <= y, name
+        # the sheets fill the page below the title (and filter) rows
+        top = min(int(z.attrib["y"]) for z in zones)
+        assert sum(int(z.attrib["w"]) * int(z.attrib["h"]) for z in zones) == 100_000 * (
+            100_000 - top
+        )
 
 
-def test_the_workbook_is_found_where_the_docs_say(workbook: ET.Element) -> None:
-    docs = (REPO_ROOT / "docs" / "tableau.md").read_text()
-    assert str(WORKBOOK.relative_to(REPO_ROOT)) in docs
-    assert Path("extracts") == DEFAULT_OUT.relative_to(REPO_ROOT)
+def _types() -> dict[str, dict[str, str]]:
+    """ClickHouse-like types for every documented column (for generator unit tests)."""
+    return {
+        mart: {
+            c: "Date" if c.endswith("_date") else "Nullable(Float64)" if "ratio" in c else "UInt64"
+            for c, _ in cols
+        }
+        for mart, (_, cols) in documented_marts().items()
+    }
+
+
+def test_the_generator_reports_every_mismatch_between_yaml_and_clickhouse() -> None:
+    types = _types()
+    del types["mart_topics"]
+    types["mart_platform_daily"].pop("dau")
+    types["mart_revenue_daily"]["surprise"] = "UInt8"
+    with pytest.raises(WorkbookError) as err:
+        load_marts(types)
+    message = str(err.value)
+    assert "mart_topics: documented in _marts.yml but not built in ClickHouse" in message
+    assert "mart_platform_daily: ClickHouse has no column dau" in message
+    assert "mart_revenue_daily: column surprise is not documented in the YAML" in message
+
+
+def test_a_sheet_on_a_missing_column_stops_the_generator() -> None:
+    broken = Workbook(
+        (
+            Sheet(
+                "Ghost", "mart_platform_daily", "trend", (Agg("ghosts"),), "", axis="activity_date"
+            ),
+        ),
+        (Dashboard("D", "d", "", ("Ghost",)),),
+    )
+    with pytest.raises(
+        WorkbookError, match=r"mart_platform_daily.ghosts \(sheets Ghost\) does not exist"
+    ):
+        build(load_marts(_types()), broken)
+
+
+def test_the_generator_is_deterministic_and_the_twbx_is_a_packaged_copy(tmp_path: Path) -> None:
+    marts = load_marts(_types())
+    assert build(marts) == build(marts)
+    hyper_files = []
+    for mart in marts:
+        path = tmp_path / f"{mart.name}.hyper"
+        path.write_bytes(b"hyper " + mart.name.encode())
+        hyper_files.append(path)
+    out = package_twbx(build(marts, extracts=PACKAGED_EXTRACTS), hyper_files, tmp_path / "x.twbx")
+    with zipfile.ZipFile(out) as zf:
+        names = zf.namelist()
+        assert names[0] == "SocialPulse.twb"
+        assert sorted(names[1:]) == sorted(f"Data/Extracts/{m.name}.hyper" for m in marts)
+        inner = ET.fromstring(zf.read("SocialPulse.twb"))
+        for ds in inner.iterfind("./datasources/datasource"):
+            dbname = ds.find(".//named-connection/connection").attrib["dbname"]  # type: ignore[union-attr]
+            assert dbname in names
+            assert zf.read(dbname) == b"hyper " + mart_of(ds).encode()
+    assert not list(tmp_path.glob(".*part"))
+
+
+# --- on the test stack ---------------------------------------------------------------------
+@pytest.mark.stack
+@pytest.mark.slow
+def test_the_committed_workbook_is_what_the_generator_makes_from_the_marts(
+    published_marts: PublishedMarts, settings: Settings
+) -> None:
+    client = extracts.connect(settings)  # the analyst, as Tableau
+    try:
+        generated = generate(client)
+    finally:
+        client.close()
+    assert generated == WORKBOOK_PATH.read_text(), (
+        "docs/tableau/SocialPulse.twb is stale: build the marts and run "
+        "`python -m socialpulse.tableau.workbook`, then commit it"
+    )
+
+
+@pytest.mark.stack
+@pytest.mark.slow
+def test_every_field_has_the_type_of_its_clickhouse_column(
+    published_marts: PublishedMarts, clickhouse: ClickHouseService, workbook: ET.Element
+) -> None:
+    admin: Client = clickhouse.client()
+    try:
+        real = clickhouse_types(admin, MARTS_DATABASE)
+    finally:
+        admin.close()
+    wrong = []
+    checked = 0
+    for ds in datasources(workbook).values():
+        mart = mart_of(ds)
+        records = {r.findtext("remote-name"): r for r in ds.iterfind(".//metadata-record")}
+        for column in ds.findall("./column"):
+            if column.find("calculation") is not None:
+                continue
+            name = column.attrib["name"].strip("[]")
+            ch_type = real[mart][name]
+            kind = extracts.hyper_column(name, ch_type)
+            record = records[name]
+            got = (
+                column.attrib["datatype"],
+                record.findtext("local-type"),
+                record.findtext("contains-null"),
+            )
+            want = (
+                TABLEAU_DATATYPE[kind.kind],
+                TABLEAU_DATATYPE[kind.kind],
+                str(kind.nullable).lower(),
+            )
+            if got != want:
+                wrong.append(f"{mart}.{name} ({ch_type}): workbook {got}, ClickHouse {want}")
+            checked += 1
+    assert wrong == []
+    assert checked == sum(len(real[mart_of(ds)]) for ds in datasources(workbook).values())
+
+
+@pytest.mark.stack
+@pytest.mark.slow
+def test_make_extracts_packages_a_twbx_that_opens_its_extracts(
+    published_marts: PublishedMarts, settings: Settings, tmp_path: Path
+) -> None:
+    client = extracts.connect(settings)
+    try:
+        written = extracts.extract_database(client, MARTS_DATABASE, tmp_path / "extracts")
+        out = write_twbx(client, tmp_path / "extracts", tmp_path / "SocialPulse.twbx")
+    finally:
+        client.close()
+    unpacked = tmp_path / "unpacked"
+    with zipfile.ZipFile(out) as zf:
+        zf.extractall(unpacked)
+    twb = ET.parse(unpacked / "SocialPulse.twb").getroot()
+    with extracts.hyper_process() as hyper:
+        for ds in datasources(twb).values():
+            mart = mart_of(ds)
+            dbname = ds.find(".//named-connection/connection").attrib["dbname"]  # type: ignore[union-attr]
+            assert dbname == f"{PACKAGED_EXTRACTS}/{mart}.hyper"
+            with Connection(hyper.endpoint, unpacked / dbname) as conn:
+                definition = conn.catalog.get_table_definition(TableName("Extract", mart))
+                columns = [str(c.name.unescaped) for c in definition.columns]
+                rows = conn.execute_scalar_query(f'SELECT COUNT(*) FROM "Extract"."{mart}"')
+            assert columns == [r.findtext("remote-name") for r in ds.iterfind(".//metadata-record")]
+            assert rows == {r.table: r.rows for r in written}[mart]
+            assert rows > 0, mart
+    shutil.rmtree(unpacked)
+
+
+def test_the_docs_name_every_dashboard_and_sheet() -> None:
+    docs = (WORKBOOK_PATH.parent.parent / "tableau.md").read_text()
+    assert "docs/tableau/SocialPulse.twb" in docs
+    missing = [
+        n
+        for n in [*(d.name for d in WORKBOOK.dashboards), *(s.name for s in WORKBOOK.sheets)]
+        if n not in docs
+    ]
+    assert missing == []
