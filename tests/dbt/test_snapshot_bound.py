@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -24,9 +24,9 @@ DB = "socialpulse_snapshot_test"
 
 
 @pytest.fixture(scope="module")
-def dsn(started_service: Callable[[str], Any], settings: Settings) -> Iterator[str]:
+def dsn(started_service: Callable[[str], Any], settings: Settings) -> str:
     started_service("postgres")
-    yield ensure_database(DB, settings, fresh=True)
+    return ensure_database(DB, settings, fresh=True)
 
 
 def _insert_event(conn: psycopg.Connection) -> datetime:
