@@ -48,19 +48,26 @@ def generate(
     *,
     prefix: str = "",
     pg_database: str | None = None,
+    empty_catalog: bool = False,
 ) -> Path:
     """Run ``dbt docs generate`` on the ClickHouse target; returns the site's directory.
 
     On ClickHouse the catalog holds the marts and, through the PostgreSQL-engine mirrors
     (created first), the vault they read: one lineage from raw to marts. ``prefix`` and
     ``pg_database`` select other mirrors (tests), as in ``socialpulse.transform.marts``.
+    ``empty_catalog``: the site from the project alone (lineage, descriptions, no column
+    types), for a warehouse that has no vault yet.
     """
     from socialpulse.transform.marts import dbt_vars
 
     args = dbt_vars(prefix, pg_database)
     ch = {"env": env, "target": "ch", "target_path": target_path}
-    run_dbt(["run-operation", "create_vault_mirrors", *args], **ch)  # type: ignore[arg-type]
-    run_dbt(["docs", "generate", *args], **ch)  # type: ignore[arg-type]
+    if empty_catalog:  # neither step queries a database
+        run_dbt(["parse", *args], **ch)  # type: ignore[arg-type]
+        run_dbt(["docs", "generate", "--no-compile", "--empty-catalog", *args], **ch)  # type: ignore[arg-type]
+    else:
+        run_dbt(["run-operation", "create_vault_mirrors", *args], **ch)  # type: ignore[arg-type]
+        run_dbt(["docs", "generate", *args], **ch)  # type: ignore[arg-type]
     site = target_path or DBT_TARGET_DIR
     missing = [f for f in SITE_FILES if not (site / f).exists()]
     if missing:
@@ -120,12 +127,12 @@ class LiveSite:
             return None
         return row[0] if row else None
 
-    def regenerate(self) -> Path:
+    def regenerate(self, *, empty_catalog: bool = False) -> Path:
         """Generate into a new directory and make it current; returns it."""
         self.root.mkdir(parents=True, exist_ok=True)
         target = self.root / f"gen-{time.time_ns()}"
         started = time.perf_counter()
-        generate(target_path=target)
+        generate(target_path=target, empty_catalog=empty_catalog)
         link = self.root / "current.new"
         link.unlink(missing_ok=True)
         link.symlink_to(target.name)
@@ -157,7 +164,11 @@ class LiveSite:
         """Serve ``current`` and keep it fresh until interrupted (SIGINT/SIGTERM)."""
         stop = threading.Event()
         if not self.current.exists():
-            self.refresh_once()
+            try:
+                self.refresh_once()
+            except Exception as exc:  # no vault yet: the project's site now, types later
+                log.warning("docs: no catalog yet (%s); serving the project without it", exc)
+                self.regenerate(empty_catalog=True)
         refresher = threading.Thread(
             target=self.refresh_forever, args=(stop,), name="docs-refresh", daemon=True
         )
