@@ -51,19 +51,41 @@ def backfill_world(settings: Settings) -> None:
     A new world starts BACKFILL_DAYS ago; an existing one (a second demo) continues after the
     last minute it wrote, so no object is ever written twice.
     """
+    from generator import ownership, runner, simulation, state
+    from generator.writer import minio_sink
+
+    service("generator", settings).stop()  # a second demo: the running one holds the world
+    path = state.state_path(settings, settings.generator_world)
+    sink = minio_sink(settings)
+    with state.locked(path):
+        gen = state.load(path)
+        resumed = gen is not None
+        if gen is None:
+            start = (datetime.now(UTC) - timedelta(days=BACKFILL_DAYS)).replace(
+                second=0, microsecond=0
+            )
+            world = simulation.create_world(
+                settings.generator_seed, start, settings.generator_users
+            )
+            gen = state.new_state(world)
+        minutes = max(0, runner.minute_index(datetime.now(UTC)) - gen.world.next_minute)
+        try:  # the prefix is this world's, and the minutes to write are free
+            typer.echo("  " + ownership.prepare(
+                sink, gen, settings.generator_world, resumed=resumed, minutes=minutes
+            ))  # fmt: skip
+        except ownership.PrefixOwnedError as exc:
+            typer.echo(f"  {exc}", err=True)
+            raise typer.Exit(2) from exc
+        _write_minutes(settings, gen, path, sink, minutes)
+
+
+def _write_minutes(settings: Settings, gen: Any, path: Any, sink: Any, minutes: int) -> None:
     from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from generator import runner, simulation, state
-    from generator.writer import ObjectWriter, minio_sink
+    from generator import runner
+    from generator.writer import ObjectWriter
 
-    path = state.state_path(settings, settings.generator_world)
-    gen = state.load(path)
-    if gen is None:
-        start = (datetime.now(UTC) - timedelta(days=BACKFILL_DAYS)).replace(second=0, microsecond=0)
-        world = simulation.create_world(settings.generator_seed, start, settings.generator_users)
-        gen = state.new_state(world)
-    minutes = max(0, runner.minute_index(datetime.now(UTC)) - gen.world.next_minute)
-    writer = ObjectWriter(minio_sink(settings))
+    writer = ObjectWriter(sink)
     try:
         with Progress(
             TextColumn("  backfill"), BarColumn(), TextColumn("{task.completed}/{task.total} min"),
