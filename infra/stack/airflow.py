@@ -20,6 +20,7 @@ from cryptography.fernet import Fernet
 
 from infra.stack.base import NativeService, StackError, pid_alive, wait_for
 from infra.stack.registry import service
+from infra.stack.supervisor import supervise
 from socialpulse.settings import REPO_ROOT, Settings
 
 DAGS_FOLDER = REPO_ROOT / "airflow" / "dags"
@@ -153,7 +154,8 @@ def airflow_env(settings: Settings) -> dict[str, str]:
 
 class AirflowService(NativeService):
     name = "airflow"
-    start_timeout_s = 240.0
+    # a supervisor restart (90 s unhealthy + a fresh start) fits in the wait
+    start_timeout_s = 420.0
 
     @property
     def url(self) -> str:
@@ -184,25 +186,21 @@ class AirflowService(NativeService):
             return
         self.install()
         service("postgres", self.settings).start()
-        if self.pid() is not None:
-            # Running but unhealthy: still starting, or a component died (a standalone never
-            # restarts its scheduler or triggerer). Give it a while, then start it afresh.
-            try:
-                self.wait_healthy(timeout_s=60)
-                return
-            except StackError:
-                self.stop()
-        self._write_password_file()
-        env = airflow_env(self.settings)
-        self.spawn([AIRFLOW_BIN, "standalone"], env=env, cwd=airflow_home(self.settings))
+        if self.pid() is None:
+            # The supervisor (`stack serve airflow`) runs the standalone and restarts it
+            # when it exits or stays unhealthy (infra/stack/supervisor.py).
+            argv = [sys.executable, "-m", "socialpulse.cli", "stack", "serve", "airflow"]
+            self.spawn(argv, env=self.settings.as_env(), cwd=REPO_ROOT)
+        # running but unhealthy: starting, or being restarted by its supervisor
         self.wait_healthy()
 
     def serve_foreground(self) -> None:
-        """Replace this process with `airflow standalone` (containers: compose's airflow)."""
+        """Run `airflow standalone` under the supervisor until SIGINT/SIGTERM (the native
+        stack's process, and compose's airflow service)."""
         self._write_password_file()
+        home = airflow_home(self.settings)
         env = {**os.environ, **airflow_env(self.settings)}
-        os.chdir(airflow_home(self.settings))
-        os.execve(AIRFLOW_BIN, [str(AIRFLOW_BIN), "standalone"], env)
+        supervise([AIRFLOW_BIN, "standalone"], self.health, env=env, cwd=home)
 
     def health(self) -> bool:
         try:
@@ -216,15 +214,15 @@ class AirflowService(NativeService):
         )
 
     def stop(self) -> None:
-        # SIGINT to the standalone process only: it stops its components itself
-        # (SIGTERM to the group would orphan task workers).
+        # SIGINT to the supervisor: it stops the standalone (which stops its components),
+        # then kills what is left of the standalone's process group.
         pid = self.pid()
         if pid is None:
             self.pid_file.unlink(missing_ok=True)
             return
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGINT)
-        if not wait_for(lambda: not pid_alive(pid), 60):
+        if not wait_for(lambda: not pid_alive(pid), 100):
             self.terminate(signal.SIGTERM, timeout_s=30)
         self.pid_file.unlink(missing_ok=True)
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from infra.stack.base import NativeService, StackError, run
+from infra.stack.base import NativeService, StackError, pid_alive, run
 
 SYSTEM_USER = "socialpulse-pg"
 DEBIAN_PACKAGES = ("postgresql", "postgresql-contrib")
@@ -166,6 +166,7 @@ class PostgresService(NativeService):
         )
         self.install()
         self._init_cluster()
+        self._remove_stale_lock()
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         s = self.settings
         self.spawn(
@@ -194,6 +195,18 @@ class PostgresService(NativeService):
         )
         self.wait_healthy(probe=self._server_ready)
         self._ensure_databases()
+
+    def _remove_stale_lock(self) -> None:
+        """Remove ``postmaster.pid`` left by a killed server whose process is gone or a
+        zombie nobody reaped (PostgreSQL's own check counts a zombie as running and would
+        refuse to start)."""
+        lock = Path(self.cluster_dir) / "postmaster.pid"
+        try:
+            pid = int(lock.read_text().split()[0])
+        except (FileNotFoundError, ValueError, IndexError):
+            return
+        if not pid_alive(pid):
+            lock.unlink(missing_ok=True)
 
     def _admin_conn(self, database: str = "postgres") -> psycopg.Connection:
         # Local socket with trust auth: works even if .env's password changed since initdb.
