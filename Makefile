@@ -9,7 +9,7 @@ unexport PYTHONDONTWRITEBYTECODE
 SP := .venv/bin/socialpulse
 PY := .venv/bin/python
 
-.PHONY: help setup stack-up stack-down stack-status test-stack-down lint test demo bench docs extracts walkthrough
+.PHONY: help setup stack-up stack-down stack-status test-stack-down lint test test-faults demo bench docs extracts walkthrough
 MANIFEST := dbt_project/target/manifest.json
 DBT_SOURCES := $(shell find dbt_project -path dbt_project/target -prune -o -type f \( -name '*.sql' -o -name '*.yml' \) -print)
 
@@ -43,8 +43,13 @@ lint: setup ## ruff format + ruff lint (Airflow rules) + mypy + compose schema +
 	.venv/bin/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
 	.venv/bin/sqlfluff lint dbt_project
 
-test: setup ## the whole test suite against the real stack (starts what it needs)
-	@set +e; .venv/bin/pytest; rc=$$?; \
+test: setup ## the test suite against the real stack (starts what it needs); not the fault suite
+	@set +e; .venv/bin/pytest -m "not faults"; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure" >&2; exit 1; fi; \
+	exit $$rc
+
+test-faults: setup ## SIGKILL every service mid-run, recover, compare with an undisturbed build (~30 min)
+	@set +e; .venv/bin/pytest -m faults -s tests/faults; rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure" >&2; exit 1; fi; \
 	exit $$rc
 

@@ -37,7 +37,7 @@ from socialpulse.transform.marts import build_marts, centrality_snapshot, drop_m
 from socialpulse.transform.project import run_dbt
 from socialpulse.transform.world import ensure_database, ingest_prefix, remove_prefix
 
-pytestmark = [pytest.mark.stack, pytest.mark.slow]
+pytestmark = [pytest.mark.stack, pytest.mark.slow, pytest.mark.faults]
 
 SOURCE = "fault-source/"
 USERS, MINUTES = 150, 60

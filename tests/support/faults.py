@@ -12,6 +12,7 @@ import signal
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -26,11 +27,15 @@ TARGETS = ("postgres", "minio", "clickhouse", "neo4j", "airflow-scheduler")
 
 
 def _children(pid: int) -> list[int]:
-    try:
-        text = Path(f"/proc/{pid}/task/{pid}/children").read_text()
-    except FileNotFoundError:
-        return []
-    return [int(p) for p in text.split()]
+    """Children started by any thread of ``pid`` (the standalone starts its components from
+    threads)."""
+    children: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children.extend(int(p) for p in (task / "children").read_text().split())
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return children
 
 
 def scheduler_pid(settings: Settings) -> int:
@@ -40,13 +45,15 @@ def scheduler_pid(settings: Settings) -> int:
         raise RuntimeError("Airflow is not running")
     todo, seen = [root], set()
     while todo:
-        pid = todo.pop()
+        pid = todo.pop(0)  # breadth first: the scheduler before its own children
         seen.add(pid)
         try:
             cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
         except FileNotFoundError:
             continue
-        if b"scheduler" in cmdline and any(part.endswith(b"airflow") for part in cmdline):
+        # `airflow scheduler` as launched, or its process title ("airflow scheduler -- ...")
+        words = b" ".join(cmdline).split()
+        if any(w.endswith(b"airflow") and n == b"scheduler" for w, n in pairwise(words)):
             return pid
         todo.extend(c for c in _children(pid) if c not in seen)
     raise RuntimeError("no scheduler process under the Airflow standalone")
