@@ -13,6 +13,8 @@ def test_incremental_refresh_equals_a_full_rebuild(incremental_refresh: Incremen
     every_table = [*INCREMENTAL_MARTS, *INCREMENTAL_TABLES]
     assert incremental_refresh.differences == {m: (0, 0) for m in every_table}
     assert incremental_refresh.rerun_changes == {m: 0 for m in every_table}
-    # the late files brought new events, and the incremental run counted them
-    for mart in INCREMENTAL_MARTS:
-        assert incremental_refresh.totals_after[mart] > incremental_refresh.totals_before[mart]
+    # the late files brought new events, and the incremental run counted them (views are in
+    # every late minute; a rarer event type, e.g. a donation, may not be)
+    after, before = incremental_refresh.totals_after, incremental_refresh.totals_before
+    assert after["mart_platform_daily"] > before["mart_platform_daily"]
+    assert all(after[mart] >= before[mart] for mart in INCREMENTAL_MARTS)
