@@ -197,16 +197,20 @@ class PostgresService(NativeService):
         self._ensure_databases()
 
     def _remove_stale_lock(self) -> None:
-        """Remove ``postmaster.pid`` left by a killed server whose process is gone or a
-        zombie nobody reaped (PostgreSQL's own check counts a zombie as running and would
-        refuse to start)."""
-        lock = Path(self.cluster_dir) / "postmaster.pid"
-        try:
-            pid = int(lock.read_text().split()[0])
-        except (FileNotFoundError, ValueError, IndexError):
-            return
-        if not pid_alive(pid):
-            lock.unlink(missing_ok=True)
+        """Remove the lock files (``postmaster.pid``, the socket's ``.lock``) left by a killed
+        server whose process is gone or a zombie nobody reaped (PostgreSQL's own check
+        counts a zombie as running and would refuse to start)."""
+        port = self.settings.postgres_port
+        for lock in (
+            Path(self.cluster_dir) / "postmaster.pid",
+            Path(self.socket_dir) / f".s.PGSQL.{port}.lock",
+        ):
+            try:
+                pid = int(lock.read_text().split()[0])
+            except (FileNotFoundError, ValueError, IndexError):
+                continue
+            if not pid_alive(pid):
+                lock.unlink(missing_ok=True)
 
     def _admin_conn(self, database: str = "postgres") -> psycopg.Connection:
         # Local socket with trust auth: works even if .env's password changed since initdb.
