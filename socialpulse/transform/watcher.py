@@ -97,6 +97,9 @@ def decide(
     return outcome
 
 
+#: The longest wait between two polls of one node (its state lags its model by at most this).
+MAX_POLL_INTERVAL_S = 20.0
+
 #: (dag_id, run_id, producer task id) -> (when fetched, state), shared by the triggers of
 #: one triggerer process (they all run in its event loop).
 _PRODUCER_STATES: dict[tuple[str, str, str], tuple[float, str | None]] = {}
@@ -179,6 +182,7 @@ class DbtModelTrigger(BaseTrigger):
             yield TriggerEvent({"rerun": True})
             return
         producer_done_before = await self._producer_state() in _PRODUCER_DONE
+        interval = self.poke_interval
         while True:
             producer_state = await self._producer_state()
             status = await self._xcom(_xcom_key(self.unique_id, "status"))
@@ -199,7 +203,10 @@ class DbtModelTrigger(BaseTrigger):
                 )  # fmt: skip
                 yield _EVENTS[outcome]()
                 return
-            await asyncio.sleep(self.poke_interval)
+            # Back off while the model waits for its turn: ~170 nodes polling every 2 s
+            # would keep the API server (and the producer's own XCom pushes) busy on 2 cores.
+            await asyncio.sleep(interval)
+            interval = min(interval * 1.5, MAX_POLL_INTERVAL_S)
 
 
 _EVENTS: dict[str, Callable[[], TriggerEvent]] = {
