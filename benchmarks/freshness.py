@@ -141,9 +141,7 @@ def airflow_run(api: AirflowApi) -> dict[str, float]:
     if state_ != "success":
         raise RuntimeError(f"transform run {run_id} ended {state_}")
     run = api._call("GET", f"/dags/transform/dagRuns/{run_id}")
-    tis = api._call(
-        "GET", f"/dags/transform/dagRuns/{run_id}/taskInstances", params={"limit": 1000}
-    )["task_instances"]
+    tis = api.task_instances("transform", run_id)
     started = datetime.fromisoformat(run["start_date"])
     ended = datetime.fromisoformat(run["end_date"])
     out = {"total": (ended - started).total_seconds()}

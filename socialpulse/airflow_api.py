@@ -106,15 +106,18 @@ class AirflowApi:
             time.sleep(2)
         raise AirflowApiError(f"{dag_id} run {run_id} did not finish within {timeout_s:.0f}s")
 
-    def task_instances(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:
-        """Every task instance of the run (the API serves at most 100 per page)."""
-        path = f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances"
+    def paged(self, path: str, field: str) -> list[dict[str, Any]]:
+        """Every item of a list endpoint (the API serves at most 100 per page)."""
         found: list[dict[str, Any]] = []
         while True:
             page = self._call("GET", path, params={"limit": 100, "offset": len(found)})
-            found.extend(page["task_instances"])
-            if not page["task_instances"] or len(found) >= page["total_entries"]:
+            found.extend(page[field])
+            if not page[field] or len(found) >= page["total_entries"]:
                 return found
+
+    def task_instances(self, dag_id: str, run_id: str) -> list[dict[str, Any]]:
+        """Every task instance of the run."""
+        return self.paged(f"/dags/{dag_id}/dagRuns/{run_id}/taskInstances", "task_instances")
 
     def task_states(self, dag_id: str, run_id: str) -> dict[str, str | None]:
         return {ti["task_id"]: ti["state"] for ti in self.task_instances(dag_id, run_id)}

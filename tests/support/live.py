@@ -100,7 +100,7 @@ class LiveWarehouse:
         """model unique_id -> the status dbt reported to the group's producer XComs."""
         task = f"{group}.dbt_producer_watcher"
         base = f"/dags/transform/dagRuns/{run_id}/taskInstances/{task}/xcomEntries"
-        entries = self.api._call("GET", base, params={"limit": 5000})["xcom_entries"]
+        entries = self.api.paged(base, "xcom_entries")
         statuses = {}
         for entry in entries:
             key = entry["key"]
