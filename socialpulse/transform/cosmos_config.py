@@ -116,6 +116,8 @@ def _rerun_factory(profile_config: ProfileConfig) -> Any:
             dbt_executable_path=str(DBT_EXECUTABLE),
             select=[node.model_name],
             install_deps=False,
+            # built outside the DAG: emitting datasets needs one (the nodes emit none either)
+            emit_datasets=False,
             vars=run_vars(str(context["run_id"])),
         )
 
