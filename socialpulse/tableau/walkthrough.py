@@ -28,8 +28,8 @@ import sys
 import tempfile
 import textwrap
 import time
-from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -39,23 +39,12 @@ from urllib.parse import quote
 import httpx
 
 from socialpulse.settings import REPO_ROOT, Settings, get_settings
+from socialpulse.transform.docs_browser import chromium
 
 DEFAULT_OUT = REPO_ROOT / "docs" / "media" / "walkthrough.mp4"
 DEFAULT_DOCS_URL = "http://127.0.0.1:8081"
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
-CHROMIUM_FLAGS = (
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--disable-dev-shm-usage",
-    "--hide-scrollbars",
-)
+#: on top of the docs browser's flags: no QUIC, no scrollbars in the picture
+BROWSER_FLAGS = ("--disable-quic", "--hide-scrollbars")
 WIDTH, HEIGHT = 1440, 900  # the browser window; the video is scaled to 1280x800
 VIDEO_SIZE = "1280:800"
 CAPTION_H = 84
@@ -473,26 +462,6 @@ SCENES: tuple[Scene, ...] = (
 
 
 # --- recording and encoding ---------------------------------------------------------------
-@contextmanager
-def chromium(profile: Path) -> Iterator[Any]:
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    for tool in (CHROMIUM, CHROMEDRIVER):
-        if not Path(tool).exists():
-            raise SceneError(f"{tool} is missing: apt-get install chromium chromium-driver")
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for flag in (*CHROMIUM_FLAGS, f"--window-size={WIDTH},{HEIGHT}", f"--user-data-dir={profile}"):
-        options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
-    try:
-        driver.set_window_size(WIDTH, HEIGHT)
-        yield driver
-    finally:
-        driver.quit()
-
-
 def _docs_url(wanted: str, stack: ExitStack) -> str:
     try:
         if httpx.get(f"{wanted}/index.html", timeout=5).status_code == 200:
@@ -511,7 +480,10 @@ def record(scenes: tuple[Scene, ...], settings: Settings, work: Path, docs_url: 
     """Play every scene in the browser; the captioned pictures, in order."""
     frames: list[Frame] = []
     with ExitStack() as stack:
-        driver = stack.enter_context(chromium(work / "profile"))
+        try:
+            driver = stack.enter_context(chromium((WIDTH, HEIGHT), BROWSER_FLAGS))
+        except FileNotFoundError as exc:
+            raise SceneError(str(exc)) from exc
         docs = _docs_url(docs_url, stack) if any(s.name == "dbt_docs" for s in scenes) else docs_url
         rec = Recorder(driver, settings, work / "shots", docs)
         rec.frames_dir.mkdir(parents=True, exist_ok=True)

@@ -24,7 +24,6 @@ CHROMIUM_FLAGS = (
     "--disable-component-update",
     "--disable-sync",
     "--no-first-run",
-    "--window-size=1600,1000",
 )
 
 # The docs app is AngularJS: its `graph` service holds the lineage graph being shown.
@@ -43,19 +42,26 @@ angular.element(document.querySelector('[ng-click="showExpanded()"]')).triggerHa
 
 
 @contextmanager
-def chromium() -> Iterator[Any]:
-    """A headless Chromium WebDriver with a fresh profile directory."""
+def chromium(
+    size: tuple[int, int] = (1600, 1000), extra_flags: tuple[str, ...] = ()
+) -> Iterator[Any]:
+    """A headless Chromium WebDriver of ``size`` with a fresh profile directory."""
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
+    for tool in (CHROMIUM, CHROMEDRIVER):
+        if not Path(tool).exists():
+            raise FileNotFoundError(f"{tool} is missing: apt-get install chromium chromium-driver")
+    width, height = size
     options = webdriver.ChromeOptions()
     options.binary_location = CHROMIUM
-    for flag in CHROMIUM_FLAGS:
+    for flag in (*CHROMIUM_FLAGS, *extra_flags, f"--window-size={width},{height}"):
         options.add_argument(flag)
     with tempfile.TemporaryDirectory(prefix="chromium-") as profile:
         options.add_argument(f"--user-data-dir={profile}")
         driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
         try:
+            driver.set_window_size(width, height)
             yield driver
         finally:
             driver.quit()
