@@ -43,15 +43,16 @@ lint: setup ## ruff format + ruff lint (Airflow rules) + mypy + compose schema +
 	.venv/bin/check-jsonschema --builtin-schema vendor.compose-spec docker-compose.yml
 	.venv/bin/sqlfluff lint dbt_project
 
-test: setup ## the test suite against the real stack (starts what it needs); not the fault suite
-	@set +e; .venv/bin/pytest -m "not faults"; rc=$$?; \
+# pytest with these arguments; collecting no test at all is a failure too.
+pytest = @set +e; .venv/bin/pytest $(1); rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure" >&2; exit 1; fi; \
 	exit $$rc
 
+test: setup ## the test suite against the real stack (starts what it needs); not the fault suite
+	$(call pytest,-m "not faults")
+
 test-faults: setup ## SIGKILL every service mid-run, recover, compare with an undisturbed build (~30 min)
-	@set +e; .venv/bin/pytest -m faults -s tests/faults; rc=$$?; \
-	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: that is a failure" >&2; exit 1; fi; \
-	exit $$rc
+	$(call pytest,-m faults -s tests/faults)
 
 demo: setup ## start the stack and run the main job end to end
 	$(SP) demo
