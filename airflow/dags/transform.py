@@ -3,8 +3,9 @@
 Runs whenever ``ingest_events`` loaded new raw events (its Asset). Cosmos renders two task
 groups from the dbt manifest, each ONE ``dbt build`` (its producer task) and one node per model
 that follows that model's result (``socialpulse.transform.watcher``): ``vault`` (Postgres) and
-``marts`` (ClickHouse). Every dbt invocation of a run gets the same raw snapshot as vars
-(``socialpulse.transform.snapshot``: fixed when the vault's build starts). Between the groups,
+``marts`` (ClickHouse). Every dbt invocation of a run gets the same raw snapshot
+(``socialpulse.transform.snapshot``: fixed when the vault's build starts, passed in dbt's
+environment). Between the groups,
 ``graph_sync_and_rank`` syncs the social graph into Neo4j and writes PageRank and friendship
 depth; ``graph_done`` waits for it whatever happened (trigger rule ``all_done``), so when Neo4j
 is down the marts still refresh with the last known centrality. When the marts' build has
@@ -30,7 +31,7 @@ from socialpulse.transform.cosmos_config import (
     VAULT_SELECT,
     dbt_task_group,
 )
-from socialpulse.transform.snapshot import run_vars
+from socialpulse.transform.snapshot import run_env
 
 ON_SUCCESS, ON_FAILURE = callbacks()
 
@@ -55,8 +56,8 @@ def _complete_the_snapshot(context: Any, result: Any) -> None:
     catchup=False,
     max_active_runs=1,  # incremental vault loads never overlap
     dagrun_timeout=timedelta(hours=1),
-    # dbt's --vars of every task: the run's snapshot, rendered natively into a dict.
-    user_defined_macros={"snapshot_vars": run_vars},
+    # dbt's environment in every task: the run's snapshot, rendered natively into a dict.
+    user_defined_macros={"snapshot_env": run_env},
     render_template_as_native_obj=True,
     default_args={"retries": 1, "retry_delay": timedelta(seconds=30)},
     on_success_callback=ON_SUCCESS,

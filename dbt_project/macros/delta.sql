@@ -2,7 +2,7 @@
 
 {#- The predicate selecting the delta of `model` ("" when the test checks everything). -#}
 {% macro delta_predicate(model) -%}
-    {%- set bound = var('load_ts_from', none) -%}
+    {%- set bound = snapshot_bound('load_ts_from') -%}
     {%- if not execute or not bound or model.identifier is not defined -%}
         {{- return('') -}}
     {%- endif -%}

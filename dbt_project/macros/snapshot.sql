@@ -1,7 +1,9 @@
 {#-
     One consistent snapshot of raw per dbt invocation.
 
-    vars (docs/data_vault.md, "Snapshot bounds"):
+    vars, or (Airflow) the environment variables SOCIALPULSE_LOAD_TS_TO / _FROM, which unlike
+    vars leave dbt's partial parse valid from one run to the next (snapshot_bound below)
+    (docs/data_vault.md, "Snapshot bounds"):
       load_ts_to    inclusive upper bound of raw load time (ISO timestamptz); every staging
                     model reads loaded_at <= it, and it is the "now" of every model and test
                     (nothing reads the wall clock).
@@ -16,9 +18,21 @@
     through the staging mirror): the marts then describe exactly the vault's snapshot.
 -#}
 
+{#- A bound of the invocation's snapshot: the var when given, else its environment variable
+    (empty: none). Read only when executing: an env var read while parsing would make dbt
+    re-parse the models that read it whenever its value changes. -#}
+{% macro snapshot_bound(name) -%}
+    {%- if not execute -%}
+        {{- return(none) -}}
+    {%- endif -%}
+    {%- set value = var(name, none) or env_var('SOCIALPULSE_' ~ (name | upper), '') -%}
+    {{- return(value if value else none) -}}
+{%- endmacro %}
+
+
 {% macro record_load_bound() -%}
     {%- if execute and target.type == 'postgres' -%}
-        {%- set bound = var('load_ts_to', none) -%}
+        {%- set bound = snapshot_bound('load_ts_to') -%}
         {%- set statements -%}
             create schema if not exists staging;
             create table if not exists staging.load_bounds (
@@ -49,10 +63,10 @@
 
 {#- The invocation's upper bound as a UTC string 'YYYY-MM-DD HH:MI:SS.ffffff'. -#}
 {% macro load_ts_to() -%}
-    {%- set bound = var('load_ts_to', none) -%}
     {%- if not execute -%}
         {{- return('2999-12-31 00:00:00.000000') -}}
     {%- endif -%}
+    {%- set bound = snapshot_bound('load_ts_to') -%}
     {%- if bound and target.type == 'clickhouse' -%}
         {%- set query = "select formatDateTime(parseDateTime64BestEffort('" ~ bound ~ "', 6, 'UTC'), '%Y-%m-%d %H:%i:%S.%f', 'UTC')" -%}
     {%- elif bound -%}
@@ -72,7 +86,7 @@
 
 {#- The exclusive lower bound (same format), none when the var is null. -#}
 {% macro load_ts_from() -%}
-    {%- set bound = var('load_ts_from', none) -%}
+    {%- set bound = snapshot_bound('load_ts_from') -%}
     {%- if not bound or not execute -%}
         {{- return(none) -}}
     {%- endif -%}

@@ -139,6 +139,11 @@ def airflow_env(settings: Settings) -> dict[str, str]:
         # No internet here: Cosmos must not try to phone home.
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
         "AIRFLOW__COSMOS__CACHE_DIR": str(home / "cosmos_cache"),
+        # Cosmos would rewrite the producer's whole XCom backup (compressed, into a Variable)
+        # at every node result, for a retry of the producer: ours never retries (a failed
+        # build's nodes are cleared instead, docs/data_vault.md), so that is ~700 writes for
+        # nothing per build.
+        "AIRFLOW__COSMOS__ENABLE_WATCHER_RELIABLE_RETRY": "False",
         "SCARF_ANALYTICS": "false",
         "DO_NOT_TRACK": "1",
         # standalone launches its components as `airflow ...` from PATH.

@@ -42,6 +42,7 @@ from typing import Any
 import yaml
 
 from socialpulse.settings import REPO_ROOT
+from socialpulse.tableau import schema_check
 from socialpulse.tableau.dashboards import (
     COMMUNITY_COLUMN,
     MARTS_DATABASE,
@@ -786,43 +787,6 @@ def package_twbx(twb: str, hyper_files: Iterable[Path], out: Path) -> Path:
     return out
 
 
-def validate_xsd(twb: Path, xsd: Path) -> list[str]:
-    """Errors of ``twb`` against a Tableau workbook schema (lxml; empty list = valid).
-
-    The schemas import Tableau's ``user`` namespace and the XML namespace without a location;
-    both get a permissive stand-in, as Tableau's own validator does.
-    """
-    try:
-        from lxml import etree
-    except ImportError as exc:  # lxml is a dev dependency
-        raise WorkbookError("XSD validation needs lxml: uv sync --all-groups") from exc
-    xs = "http://www.w3.org/2001/XMLSchema"
-    stand_ins = {
-        USER_NS: f'<xs:schema xmlns:xs="{xs}" targetNamespace="{USER_NS}">'
-        '<xs:attributeGroup name="UserAttributes-AG">'
-        '<xs:anyAttribute namespace="##any" processContents="skip"/>'
-        "</xs:attributeGroup></xs:schema>",
-        "http://www.w3.org/XML/1998/namespace": f'<xs:schema xmlns:xs="{xs}" '
-        'targetNamespace="http://www.w3.org/XML/1998/namespace">'
-        '<xs:attribute name="base" type="xs:anyURI"/><xs:attribute name="lang" type="xs:string"/>'
-        '<xs:attribute name="space" type="xs:NCName"/><xs:attribute name="id" type="xs:ID"/>'
-        "</xs:schema>",
-    }
-    import tempfile
-
-    schema_doc = etree.parse(str(xsd))
-    with tempfile.TemporaryDirectory() as tmp:
-        for imp in schema_doc.getroot().findall(f"{{{xs}}}import"):
-            stand_in = stand_ins.get(imp.get("namespace", ""))
-            if stand_in is not None:
-                path = Path(tmp) / f"{abs(hash(imp.get('namespace')))}.xsd"
-                path.write_text(stand_in)
-                imp.set("schemaLocation", path.as_uri())
-        schema = etree.XMLSchema(schema_doc)
-    schema.validate(etree.parse(str(twb)))
-    return [f"line {e.line}: {e.message}" for e in schema.error_log]
-
-
 def write_twbx(client: Any, extracts_dir: Path, out: Path, database: str = MARTS_DATABASE) -> Path:
     """The packaged workbook: generated with its data sources on ``Data/Extracts``, zipped
     with every mart's ``.hyper`` from ``extracts_dir`` (``make extracts`` wrote them)."""
@@ -876,11 +840,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.xsd:
         failed = False
         for xsd in args.xsd:
-            errors = validate_xsd(args.out, xsd)
-            print(f"{xsd.name}: {'valid' if not errors else f'{len(errors)} errors'}")
-            for error in errors:
+            report = schema_check.validate(args.out, xsd)
+            if report.repaired:
+                print(f"{xsd.name} is not well-formed XML; dropped its stray lines:")
+                print("\n".join(f"  | {line}" for line in report.repaired))
+            print(f"{xsd.name}: {'valid' if not report.errors else f'{len(report.errors)} errors'}")
+            for error in report.errors:
                 print(f"  {error}")
-            failed |= bool(errors)
+            failed |= bool(report.errors)
         return 1 if failed else 0
 
     from socialpulse.settings import get_settings

@@ -11,8 +11,9 @@
 * Two task groups from the one manifest, selected by path: ``vault`` (Postgres) and
   ``marts`` (ClickHouse), with the graph sidecar between them.
 * Execution: ``ExecutionMode.WATCHER``: one in-process ``dbt build`` per group (its producer
-  task) pays dbt's start-up once; each model is one node that follows its result
-  (:mod:`socialpulse.transform.watcher`: started and ended in the triggerer, no worker).
+  task, :class:`~socialpulse.transform.producer.QueuedProducer`) pays dbt's start-up once;
+  each model is one node that follows its result (:mod:`socialpulse.transform.watcher`:
+  started and ended in the triggerer, no worker).
 * Snapshot: every dbt invocation gets the run's ``load_ts_from`` / ``load_ts_to``
   (:mod:`socialpulse.transform.snapshot`), pulled from the ``snapshot`` task's XCom.
 """
@@ -40,8 +41,9 @@ from cosmos.profiles import (
     PostgresUserPasswordProfileMapping,
 )
 
+from socialpulse.transform.producer import QueuedProducer
 from socialpulse.transform.project import DBT_EXECUTABLE, DBT_PROJECT_DIR, MANIFEST_PATH
-from socialpulse.transform.snapshot import run_vars
+from socialpulse.transform.snapshot import run_env
 from socialpulse.transform.watcher import DbtModelNode, attached_tests, model_node_converter
 
 if TYPE_CHECKING:
@@ -54,9 +56,10 @@ CLICKHOUSE_CONN_ID = "socialpulse_clickhouse"
 #: tables and the marts built from them, selected by path.
 VAULT_SELECT = ["path:models/staging", "path:models/raw_vault", "path:models/business_vault"]
 MARTS_SELECT = ["path:models/landing", "path:models/marts"]
-#: The run's snapshot as dbt vars: the DAG's ``snapshot_vars`` macro (snapshot.run_vars),
-#: rendered natively into a dict.
-SNAPSHOT_VARS = "{{ snapshot_vars(run_id) }}"
+#: The run's snapshot as dbt's environment: the DAG's ``snapshot_env`` macro
+#: (snapshot.run_env), rendered natively into a dict. Not vars: they would change every run
+#: and cost a full parse of the project each time.
+SNAPSHOT_ENV = "{{ snapshot_env(run_id) }}"
 _DBT_THREADS = int(os.environ.get("DBT_THREADS", "4"))
 
 PROJECT_CONFIG = ProjectConfig(
@@ -97,7 +100,7 @@ OPERATOR_ARGS: dict[str, Any] = {
     "install_deps": False,
     # A full refresh is a deliberate, manual operation (it rebuilds insert-only history).
     "full_refresh": False,
-    "vars": SNAPSHOT_VARS,
+    "env": SNAPSHOT_ENV,
     # One dbt build per run: a retry would build again from scratch with no watchers left;
     # the next run (same snapshot start) covers a failed run's rows.
     "retries": 0,
@@ -118,7 +121,7 @@ def _rerun_factory(profile_config: ProfileConfig) -> Any:
             install_deps=False,
             # built outside the DAG: emitting datasets needs one (the nodes emit none either)
             emit_datasets=False,
-            vars=run_vars(str(context["run_id"])),
+            env=run_env(str(context["run_id"])),
         )
 
     return build
@@ -168,6 +171,9 @@ def dbt_task_group(
     # The producer aggregates test results per model for the nodes; attach each test to one
     # model as dbt does (Cosmos lists a multi-parent test under every parent).
     producer = group.children[group.child_id(PRODUCER_WATCHER_TASK_ID)]
+    # Cosmos takes no producer class: ours only changes how node statuses reach XCom
+    # (queued, off dbt's threads; socialpulse.transform.producer).
+    producer.__class__ = QueuedProducer
     tests = attached_tests(MANIFEST_PATH)
     models = {t.unique_id for t in group.children.values() if isinstance(t, DbtModelNode)}
     producer.tests_per_model = {uid: tests[uid] for uid in models if uid in tests}

@@ -3,8 +3,9 @@
 A run covers the raw rows with ``load_ts_from < loaded_at <= load_ts_to``: ``load_ts_to`` is
 taken when the run starts with ``raw.load_snapshot_bound()`` (migration 004: every row at or
 below it is committed, every later row gets a later ``loaded_at``), ``load_ts_from`` is the
-bound of the last run that completed. Every dbt model and test of the run gets both as vars,
-so hubs, links, satellites and marts see the same events whatever ingestion loads meanwhile,
+bound of the last run that completed. Every dbt model and test of the run gets both (as
+environment variables in Airflow, :meth:`Snapshot.dbt_env`: vars that change every run would
+make dbt parse the whole project again, ~25 s; as vars from the CLI), so hubs, links, satellites and marts see the same events whatever ingestion loads meanwhile,
 and the next run picks up exactly where the last completed one stopped.
 
 The bounds are recorded in ``raw.load_snapshots``: a retried task of the same run gets the
@@ -58,6 +59,13 @@ class Snapshot:
             "load_ts_to": self.load_ts_to.isoformat(),
         }
 
+    def dbt_env(self) -> dict[str, str]:
+        """The same bounds as the environment variables the dbt macros read when no var is
+        given (``snapshot_bound``); an empty value is no bound."""
+        return {
+            f"SOCIALPULSE_{name.upper()}": value or "" for name, value in self.dbt_vars().items()
+        }
+
 
 def _get(conn: psycopg.Connection, run_id: str, consumer: str) -> Snapshot | None:
     row = conn.execute(_GET_SQL, {"consumer": consumer, "run_id": run_id}).fetchone()
@@ -78,16 +86,16 @@ def begin(dsn: str, run_id: str, consumer: str = TRANSFORM) -> Snapshot:
     return snapshot
 
 
-def run_vars(run_id: str) -> dict[str, str | None]:
-    """The dbt vars of a transform run (its snapshot, taken at the first call).
+def run_env(run_id: str) -> dict[str, str]:
+    """The dbt environment of a transform run (its snapshot, taken at the first call).
 
-    The ``transform`` DAG renders its dbt tasks' ``vars`` with this (a DAG macro): the vault's
+    The ``transform`` DAG renders its dbt tasks' ``env`` with this (a DAG macro): the vault's
     dbt build, which starts first, fixes the bound; the marts' build and any model re-run on
     a worker get the same one.
     """
     from socialpulse.settings import get_settings
 
-    return begin(get_settings().warehouse_dsn, run_id).dbt_vars()
+    return begin(get_settings().warehouse_dsn, run_id).dbt_env()
 
 
 def complete(dsn: str, run_id: str, consumer: str = TRANSFORM) -> Snapshot:

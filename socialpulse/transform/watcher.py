@@ -8,9 +8,11 @@ itself on 2 cores. So each model is rendered (through Cosmos' ``node_converters`
 model's tests folded in) as a :class:`DbtModelNode`:
 
 * it starts in the triggerer (``start_from_trigger``): no worker, no DAG parse;
-* its :class:`DbtModelTrigger` polls the producer's XComs for the model's status and the
-  aggregated status of the tests attached to it, and ends the task from the triggerer
-  (success, failed, or skipped when dbt skipped the model);
+* its :class:`DbtModelTrigger` reads the model's status and the aggregated status of the
+  tests attached to it from the statuses the producer publishes as one XCom
+  (:mod:`socialpulse.transform.producer`; one cached request per run and poll interval for
+  all its nodes), and ends the task from the triggerer (success, failed, or skipped when
+  dbt skipped the model);
 * a node is only scheduled once its parents succeeded, so a failed model or a failed test
   leaves its children ``upstream_failed`` (dbt skips them too);
 * cleared or retried (try 2+), the trigger hands over to a worker, which runs
@@ -42,6 +44,8 @@ from airflow.triggers.base import (
     TriggerEvent,
 )
 from cosmos.constants import PRODUCER_WATCHER_TASK_ID
+
+from socialpulse.transform.producer import STATUSES_KEY
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
@@ -97,13 +101,11 @@ def decide(
     return outcome
 
 
-#: The longest wait between two polls of one node (its state lags its model by at most this).
-MAX_POLL_INTERVAL_S = 20.0
-
-#: (dag_id, run_id, producer task id) -> (when fetched, state), shared by the triggers of
-#: one triggerer process (they all run in its event loop).
-_PRODUCER_STATES: dict[tuple[str, str, str], tuple[float, str | None]] = {}
-_PRODUCER_LOCKS: dict[tuple[str, str, str], asyncio.Lock] = {}
+#: (dag_id, run_id, what) -> (when fetched, value): the producer's state and its published
+#: statuses, fetched once per poll interval for all the nodes of a run polling in one
+#: triggerer process (they all run in its event loop).
+_SHARED: dict[tuple[str, str, str], tuple[float, Any]] = {}
+_SHARED_LOCKS: dict[tuple[str, str, str], asyncio.Lock] = {}
 
 
 def _fetch_task_state(dag_id: str, run_id: str, task_id: str) -> str | None:
@@ -116,8 +118,37 @@ def _fetch_task_state(dag_id: str, run_id: str, task_id: str) -> str | None:
     return None if state is None else str(state)
 
 
+def _fetch_statuses(dag_id: str, run_id: str, task_id: str) -> dict[str, Any]:
+    from airflow.sdk.execution_time.xcom import XCom
+
+    value = XCom.get_one(
+        key=STATUSES_KEY, dag_id=dag_id, task_id=task_id, run_id=run_id, map_index=-1
+    )
+    return value if isinstance(value, dict) else {}
+
+
+async def _shared(
+    key: tuple[str, str, str], max_age_s: float, fetch: Callable[[], Any], not_before: float
+) -> tuple[float, Any]:
+    """(when, ``fetch()``): fetched (in a thread) at most once per ``max_age_s`` for ``key``,
+    and never answered from a fetch older than ``not_before`` (a monotonic time)."""
+    lock = _SHARED_LOCKS.setdefault(key, asyncio.Lock())
+    async with lock:
+        cached = _SHARED.get(key)
+        if cached is not None and not_before <= cached[0] > time.monotonic() - max_age_s:
+            return cached
+        started = time.monotonic()
+        value = await asyncio.to_thread(fetch)
+        for old in [k for k, (at, _) in _SHARED.items() if started - at > 3600]:
+            del _SHARED[old]  # runs long over
+            _SHARED_LOCKS.pop(old, None)
+        _SHARED[key] = (started, value)
+        return started, value
+
+
 class DbtModelTrigger(BaseTrigger):
-    """Waits for one model's result in the producer's XComs and ends its task from here."""
+    """Waits for one model's result in the producer's published statuses and ends its task
+    from here."""
 
     def __init__(
         self, unique_id: str, producer_task_id: str, with_tests: bool, poke_interval: float = 2.0
@@ -145,50 +176,33 @@ class DbtModelTrigger(BaseTrigger):
             raise RuntimeError(f"{type(self).__name__} runs only for a task instance")
         return self.task_instance
 
-    async def _xcom(self, key: str) -> Any:
-        from airflow.sdk.execution_time.xcom import XCom
-
+    async def _producer(
+        self, what: str, fetch: Callable[[str, str, str], Any], not_before: float = 0.0
+    ) -> tuple[float, Any]:
+        """One of the producer's facts, shared by every node of the run in this triggerer:
+        one request per poll interval for the run, not one per node."""
         ti = self._ti()
-        return await asyncio.to_thread(
-            XCom.get_one,
-            key=key,
-            dag_id=ti.dag_id,
-            task_id=self.producer_task_id,
-            run_id=ti.run_id,
-            map_index=-1,
-        )
-
-    async def _producer_state(self) -> str | None:
-        """The producer task's state, shared by every node of the run polling in this
-        triggerer: one request per interval for the run, not one per node."""
-        ti = self._ti()
-        key = (ti.dag_id, ti.run_id, self.producer_task_id)
-        lock = _PRODUCER_LOCKS.setdefault(key, asyncio.Lock())
-        async with lock:
-            cached = _PRODUCER_STATES.get(key)
-            if cached is not None and time.monotonic() - cached[0] < self.poke_interval:
-                return cached[1]
-            state = await asyncio.to_thread(_fetch_task_state, *key)
-            now = time.monotonic()
-            for old in [k for k, (at, _) in _PRODUCER_STATES.items() if now - at > 3600]:
-                del _PRODUCER_STATES[old]  # runs long over
-                _PRODUCER_LOCKS.pop(old, None)
-            _PRODUCER_STATES[key] = (now, state)
-            return state
+        args = (ti.dag_id, ti.run_id, self.producer_task_id)
+        key = (ti.dag_id, ti.run_id, f"{self.producer_task_id}:{what}")
+        return await _shared(key, self.poke_interval, lambda: fetch(*args), not_before)
 
     async def run(self) -> AsyncIterator[TriggerEvent]:
         if self._ti().try_number > 1:
             # Cleared or retried: this try re-runs the model itself, on a worker.
             yield TriggerEvent({"rerun": True})
             return
-        producer_done_before = await self._producer_state() in _PRODUCER_DONE
-        interval = self.poke_interval
+        _, state = await self._producer("state", _fetch_task_state)
+        producer_done_before = state in _PRODUCER_DONE
         while True:
-            producer_state = await self._producer_state()
-            status = await self._xcom(_xcom_key(self.unique_id, "status"))
+            state_at, producer_state = await self._producer("state", _fetch_task_state)
+            # Statuses fetched after a finished producer's state include all it published
+            # (it publishes the last before it ends); earlier ones may not.
+            not_before = state_at if producer_state in _PRODUCER_DONE else 0.0
+            _, statuses = await self._producer("statuses", _fetch_statuses, not_before)
+            status = statuses.get(_xcom_key(self.unique_id, "status"))
             model_status = status.get("status") if isinstance(status, dict) else status
             tests_status = (
-                await self._xcom(_xcom_key(self.unique_id, "tests_status"))
+                statuses.get(_xcom_key(self.unique_id, "tests_status"))
                 if self.with_tests and model_status in _SUCCESS
                 else None
             )
@@ -203,10 +217,7 @@ class DbtModelTrigger(BaseTrigger):
                 )  # fmt: skip
                 yield _EVENTS[outcome]()
                 return
-            # Back off while the model waits for its turn: ~170 nodes polling every 2 s
-            # would keep the API server (and the producer's own XCom pushes) busy on 2 cores.
-            await asyncio.sleep(interval)
-            interval = min(interval * 1.5, MAX_POLL_INTERVAL_S)
+            await asyncio.sleep(self.poke_interval)
 
 
 _EVENTS: dict[str, Callable[[], TriggerEvent]] = {

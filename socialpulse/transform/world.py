@@ -1,9 +1,10 @@
-"""A small generated + ingested world in its own PostgreSQL database (tests, benchmark, dev).
+"""A generated + ingested world in its own PostgreSQL database (tests, benchmarks, previews).
 
-``load_world(db, users=300, minutes=180)`` creates ``db`` if needed, applies the ingestion
-migrations there, generates ``minutes`` simulated minutes into MinIO under a private prefix and
-loads them with the real ingestion pipeline, so the vault is built from exactly what the
-production path lands in ``raw``.
+``generate_and_ingest(dsn, users=300, minutes=180)`` generates ``minutes`` simulated minutes
+into MinIO under a private prefix and loads them with the real ingestion pipeline, so the
+vault is built from exactly what the production path lands in ``raw``;
+``build_scratch_marts`` carries such a world on through the vault, the graph job and the
+marts, beside the real ones.
 """
 
 from __future__ import annotations
@@ -238,3 +239,100 @@ def print_history_runs(runs: list[HistoryRun]) -> None:
                 else ""
             )
         )
+
+
+@dataclass
+class ScratchMarts:
+    """A world built end to end beside the real one: its own PostgreSQL database, MinIO
+    prefix, Neo4j labels and ClickHouse databases (``<prefix>marts``, ...)."""
+
+    settings: Settings
+    world: LoadedWorld
+    prefix: str
+    graph: Any  # neo4j_jobs.config.GraphJobConfig
+
+    @property
+    def marts_database(self) -> str:
+        return f"{self.prefix}marts"
+
+    def remove_objects(self) -> int:
+        """Delete the world's minute files (the warehouse keeps what was loaded)."""
+        return remove_prefix(self.world.prefix, settings=self.settings)
+
+    def remove_graph(self) -> None:
+        """Delete the world's nodes from Neo4j (the ranks are in its warehouse already)."""
+        from neo4j import GraphDatabase
+
+        from neo4j_jobs.graph import GraphStore
+
+        s = self.settings
+        auth = (s.neo4j_user, s.neo4j_password.get_secret_value())
+        with GraphDatabase.driver(s.neo4j_uri, auth=auth) as driver:
+            GraphStore(driver, self.graph).remove()
+
+    def remove(self) -> None:
+        """Drop the ClickHouse databases, the minute files and the Neo4j nodes."""
+        from infra.stack.clickhouse import ClickHouseService
+        from socialpulse.transform.marts import drop_marts_databases
+
+        client = ClickHouseService(self.settings).client()
+        try:
+            drop_marts_databases(client, self.prefix)
+        finally:
+            client.close()
+        self.remove_objects()
+        self.remove_graph()
+
+
+def build_scratch_marts(
+    settings: Settings,
+    *,
+    database: str,
+    prefix: str,
+    users: int,
+    minutes: int,
+    seed: int,
+    start: datetime,
+    target_path: Any,
+    on_step: Callable[[str], None] = lambda _: None,
+) -> ScratchMarts:
+    """Generate and ingest a world into ``database`` (re-created), build its vault (dbt run),
+    rank its graph (labels prefixed), and build its marts under ``prefix`` from that vault.
+
+    ``target_path``: dbt's target directory for these builds (never the project's own, which
+    holds the manifest Airflow renders). ``on_step`` hears each step as it starts.
+    """
+    from infra.stack.clickhouse import ClickHouseService
+    from neo4j_jobs.config import GraphJobConfig
+    from neo4j_jobs.run import sync_and_rank
+    from socialpulse.transform.marts import build_marts, centrality_snapshot, drop_marts_databases
+    from socialpulse.transform.project import run_dbt
+
+    on_step(f"generate and ingest {users:,} users x {minutes:,} minutes into {database}")
+    dsn = ensure_database(database, settings, fresh=True)
+    world = generate_and_ingest(
+        dsn, users=users, minutes=minutes, seed=seed, start=start, settings=settings,
+        prefix=f"{prefix.rstrip('_')}-{uuid.uuid4().hex[:10]}/",
+    )  # fmt: skip
+    on_step(f"{world.events:,} events in {world.files:,} files: build the vault")
+    run_dbt(["run"], env={"POSTGRES_DB": database}, target_path=target_path)
+    on_step("rank the graph")
+    graph = GraphJobConfig(dsn=dsn, label_prefix=f"S{uuid.uuid4().hex[:8]}_")
+    sync_and_rank(settings, graph, full=True)
+    centrality_snapshot(settings, dsn)
+    on_step(f"build the marts into {prefix}marts")
+    scratch = ScratchMarts(settings, world, prefix, graph)
+    client = ClickHouseService(settings).client()
+    try:
+        drop_marts_databases(client, prefix)
+    finally:
+        client.close()
+    try:
+        build_marts(
+            settings, full_refresh=True, prefix=prefix, pg_database=database,
+            target_path=target_path, command="run",
+        )  # fmt: skip
+    except BaseException:
+        scratch.remove()
+        raise
+    return scratch

@@ -29,8 +29,8 @@ bag = DagBag(dag_folder="airflow/dags/transform.py")
 dag = bag.get_dag("transform")
 def producer(task):
     return {"select": task.select, "tests_per_model": task.tests_per_model,
-            "vars": task.vars, "hooks": [task._pre_execute_hook is not None,
-                                         task._post_execute_hook is not None]}
+            "env": task.env, "class": type(task).__name__,
+            "hooks": [task._pre_execute_hook is not None, task._post_execute_hook is not None]}
 print(json.dumps({
     "errors": {k: str(v) for k, v in bag.import_errors.items()},
     "schedule": repr(dag.timetable),
@@ -124,9 +124,10 @@ def test_each_group_builds_once_with_the_runs_snapshot_and_tests_attached_as_dbt
     manifest: dict[str, Any], rendered: dict[str, Any]
 ) -> None:
     producers = rendered["producers"]
-    assert rendered["macros"] == ["snapshot_vars"]
+    assert rendered["macros"] == ["snapshot_env"]
     for producer in producers.values():
-        assert producer["vars"] == "{{ snapshot_vars(run_id) }}"
+        assert producer["env"] == "{{ snapshot_env(run_id) }}"
+        assert producer["class"] == "QueuedProducer"
     # the marts' build records the centrality it uses before, and completes the snapshot after
     assert producers["marts.dbt_producer_watcher"]["hooks"] == [True, True]
     # every test of a vault model is watched by exactly one node: the model dbt attaches it to

@@ -27,7 +27,7 @@ def _models(group_paths: tuple[str, ...]) -> set[str]:
 
 
 VAULT_MODELS = _models(("staging", "raw_vault", "business_vault"))
-MART_MODELS = _models(("marts",))
+MART_MODELS = _models(("landing", "marts"))
 
 
 def _node(unique_id: str, group: str) -> str:

@@ -17,6 +17,7 @@ import psycopg
 
 from socialpulse.airflow_api import AirflowApi
 from socialpulse.settings import Settings
+from socialpulse.transform.producer import STATUSES_KEY
 from socialpulse.transform.world import ingest_prefix
 
 #: A small world: enough for every vault model to get rows, small enough to build in a minute.
@@ -97,16 +98,16 @@ class LiveWarehouse:
         raise AssertionError(f"{task_id} never reached {states} in run {run_id}")
 
     def producer_statuses(self, run_id: str, group: str) -> dict[str, str]:
-        """model unique_id -> the status dbt reported to the group's producer XComs."""
+        """model unique_id -> the status dbt reported, as the group's producer published it."""
         task = f"{group}.dbt_producer_watcher"
-        base = f"/dags/transform/dagRuns/{run_id}/taskInstances/{task}/xcomEntries"
-        entries = self.api.paged(base, "xcom_entries")
+        path = f"/dags/transform/dagRuns/{run_id}/taskInstances/{task}/xcomEntries/{STATUSES_KEY}"
+        published = self.api._call("GET", path)["value"]
         statuses = {}
-        for entry in entries:
-            key = entry["key"]
-            if key.startswith("model__") and key.endswith("_status") and "_tests_" not in key:
-                value = self.api._call("GET", f"{base}/{key}")["value"]
-                unique_id = key.removesuffix("_status").replace("__", ".")
+        for key, value in published.items():
+            if key.startswith("model__") and not key.endswith("_tests_status"):
+                # model names may hold "__" themselves (stg_events__user_actions): only the
+                # first two separators stand for the dots of "model.<project>.<name>"
+                unique_id = ".".join(key.removesuffix("_status").split("__", 2))
                 statuses[unique_id] = value["status"] if isinstance(value, dict) else value
         return statuses
 
