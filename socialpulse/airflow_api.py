@@ -87,6 +87,18 @@ class AirflowApi:
         run = self._call("POST", f"/dags/{dag_id}/dagRuns", json=body)
         return str(run["dag_run_id"])
 
+    def fail_unfinished_runs(self, dag_id: str) -> list[str]:
+        """Mark every queued or running run of ``dag_id`` failed (its running tasks are
+        stopped): a clean slate for a new series of runs. The run ids it ended."""
+        ended = []
+        for state in ("queued", "running"):
+            runs = self._call("GET", f"/dags/{dag_id}/dagRuns", params={"state": [state]})
+            for run in runs["dag_runs"]:
+                run_id = str(run["dag_run_id"])
+                self._call("PATCH", f"/dags/{dag_id}/dagRuns/{run_id}", json={"state": "failed"})
+                ended.append(run_id)
+        return ended
+
     def run_state(self, dag_id: str, run_id: str) -> str | None:
         """The run's state; None when the API did not answer in time (a busy machine)."""
         try:

@@ -16,8 +16,11 @@ its rows again (every vault model is idempotent).
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TypeVar
 
 import psycopg
 
@@ -25,6 +28,12 @@ log = logging.getLogger(__name__)
 
 #: The transform DAG's rows in raw.load_snapshots.
 TRANSFORM = "transform"
+#: How long a snapshot call waits for PostgreSQL to come back (a restart takes seconds). The
+#: vault producer renders the snapshot before its build and Cosmos never retries a producer,
+#: so failing here would leave every model of the run to re-run on its own worker.
+WAIT_FOR_POSTGRES_S = 300.0
+
+_T = TypeVar("_T")
 
 _BEGIN_SQL = """
 WITH last_completed AS (
@@ -72,11 +81,33 @@ def _get(conn: psycopg.Connection, run_id: str, consumer: str) -> Snapshot | Non
     return None if row is None else Snapshot(run_id, row[0], row[1], row[2])
 
 
-def begin(dsn: str, run_id: str, consumer: str = TRANSFORM) -> Snapshot:
+def _patiently(call: Callable[[psycopg.Connection], _T], dsn: str, wait_s: float) -> _T:
+    """``call`` on a fresh autocommit connection, again while PostgreSQL is unreachable or
+    restarting (every statement here is idempotent), for up to ``wait_s`` seconds."""
+    deadline = time.monotonic() + wait_s
+    delay = 1.0
+    while True:
+        try:
+            with psycopg.connect(dsn, autocommit=True, connect_timeout=10) as conn:
+                return call(conn)
+        except psycopg.OperationalError as exc:
+            if time.monotonic() + delay > deadline:
+                raise
+            log.warning("PostgreSQL unavailable (%s); trying again in %.0f s", exc, delay)
+            time.sleep(delay)
+            delay = min(delay * 2, 15.0)
+
+
+def begin(
+    dsn: str, run_id: str, consumer: str = TRANSFORM, wait_s: float = WAIT_FOR_POSTGRES_S
+) -> Snapshot:
     """The run's snapshot: taken now, or the one it took before (a retried task)."""
-    with psycopg.connect(dsn, autocommit=True) as conn:
+
+    def take(conn: psycopg.Connection) -> Snapshot | None:
         conn.execute(_BEGIN_SQL, {"consumer": consumer, "run_id": run_id})
-        snapshot = _get(conn, run_id, consumer)
+        return _get(conn, run_id, consumer)
+
+    snapshot = _patiently(take, dsn, wait_s)
     if snapshot is None:  # pragma: no cover - the INSERT above or an earlier one wrote it
         raise RuntimeError(f"no snapshot recorded for {consumer} run {run_id}")
     log.info(
@@ -98,15 +129,20 @@ def run_env(run_id: str) -> dict[str, str]:
     return begin(get_settings().warehouse_dsn, run_id).dbt_env()
 
 
-def complete(dsn: str, run_id: str, consumer: str = TRANSFORM) -> Snapshot:
+def complete(
+    dsn: str, run_id: str, consumer: str = TRANSFORM, wait_s: float = WAIT_FOR_POSTGRES_S
+) -> Snapshot:
     """Mark the run's snapshot complete: the next run starts after its bound."""
-    with psycopg.connect(dsn, autocommit=True) as conn:
+
+    def mark(conn: psycopg.Connection) -> Snapshot | None:
         conn.execute(
             """UPDATE raw.load_snapshots SET completed_at = coalesce(completed_at, clock_timestamp())
                WHERE consumer = %(consumer)s AND run_id = %(run_id)s""",
             {"consumer": consumer, "run_id": run_id},
         )
-        snapshot = _get(conn, run_id, consumer)
+        return _get(conn, run_id, consumer)
+
+    snapshot = _patiently(mark, dsn, wait_s)
     if snapshot is None:
         raise RuntimeError(f"{consumer} run {run_id} never took a snapshot; nothing to complete")
     return snapshot

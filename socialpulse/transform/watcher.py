@@ -15,8 +15,9 @@ model's tests folded in) as a :class:`DbtModelNode`:
   dbt skipped the model);
 * a node is only scheduled once its parents succeeded, so a failed model or a failed test
   leaves its children ``upstream_failed`` (dbt skips them too);
-* cleared or retried (try 2+), the trigger hands over to a worker, which runs
-  ``dbt build --select <model>`` (the model, then its tests) with the run's snapshot vars.
+* cleared or retried (try 2+; a failed node retries once by itself), the trigger hands over
+  to a worker, which runs ``dbt build --select <model>`` (the model, then its tests) with
+  the run's snapshot.
 
 Tests that reference several models are attached, as dbt attaches them, to the model whose
 YAML declares them (``attached_node`` in the manifest); ``dbt build`` runs them after all their
@@ -30,6 +31,7 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
+from datetime import timedelta
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -58,6 +60,8 @@ log = logging.getLogger(__name__)
 _SUCCESS = frozenset({"success", "pass", "warn"})
 _FAILED = frozenset({"error", "fail", "failed", "runtime error"})
 _SKIPPED = frozenset({"skipped"})
+#: A failed node's automatic retry waits this long (long enough for a service to restart).
+NODE_RETRY_DELAY = timedelta(seconds=30)
 #: Producer task states after which no more results will come.
 _PRODUCER_DONE = frozenset({"success", "failed", "skipped", "upstream_failed", "removed"})
 
@@ -310,9 +314,12 @@ def model_node_converter(manifest_path: Path, rerun: RerunFactory) -> Callable[.
             producer_task_id=producer,
             with_tests=node.unique_id in attached_tests(manifest_path),
             rerun=rerun,
-            # A failed node re-runs only when someone clears it: an automatic retry after a
-            # failed producer would start one worker per model. The next run covers it.
-            retries=0,
+            # One automatic retry, on a worker (``dbt build --select <model>``): a model that
+            # failed because a database restarted under the build recovers within the run,
+            # and the nodes below it then re-run their own models. A model that fails for its
+            # data fails again and stays failed until someone fixes and clears it.
+            retries=1,
+            retry_delay=NODE_RETRY_DELAY,
         )
 
     return convert

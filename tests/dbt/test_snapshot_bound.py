@@ -3,15 +3,19 @@ inserted later has a later ``loaded_at``; and runs chain their snapshots without
 
 from __future__ import annotations
 
+import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 import psycopg
 import pytest
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from socialpulse.ingestion.loader import lock_events_for_write
 from socialpulse.settings import Settings
@@ -93,3 +97,65 @@ def test_runs_chain_their_snapshots_and_a_retry_keeps_the_runs_own(dsn: str) -> 
         "load_ts_to": third.load_ts_to.isoformat(),
     }
     assert third.load_ts_to <= datetime.now(UTC)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def _relay_opening_late(port: int, target: tuple[str, int], after_s: float) -> Iterator[None]:
+    """Nothing listens on ``port`` for ``after_s`` seconds (PostgreSQL restarting), then it
+    relays every connection to the real server at ``target``."""
+    stop = threading.Event()
+
+    def pipe(src: socket.socket, dst: socket.socket) -> None:
+        with src, dst:
+            while data := src.recv(65536):
+                dst.sendall(data)
+
+    def serve() -> None:
+        if stop.wait(after_s):
+            return
+        with socket.create_server(("127.0.0.1", port)) as server:
+            server.settimeout(0.2)
+            while not stop.is_set():
+                try:
+                    client, _ = server.accept()
+                except TimeoutError:
+                    continue
+                upstream = socket.create_connection(target)
+                for a, b in ((client, upstream), (upstream, client)):
+                    threading.Thread(target=pipe, args=(a, b), daemon=True).start()
+
+    server_thread = threading.Thread(target=serve, daemon=True)
+    server_thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        server_thread.join(timeout=5)
+
+
+def test_a_snapshot_waits_for_postgres_to_come_back_and_gives_up_after_its_bound(
+    dsn: str,
+) -> None:
+    params = conninfo_to_dict(dsn)
+    target = (str(params.get("host", "127.0.0.1")), int(params.get("port", 5432)))
+    port = _free_port()
+    restarting = make_conninfo(dsn, host="127.0.0.1", port=port)
+    consumer = f"test-{uuid.uuid4().hex[:8]}"
+    with pytest.raises(psycopg.OperationalError):
+        snapshot.begin(restarting, "run-1", consumer, wait_s=2)  # nobody answers in time
+    started = time.monotonic()
+    with _relay_opening_late(port, target, after_s=3):
+        taken = snapshot.begin(restarting, "run-1", consumer, wait_s=60)
+        completed = snapshot.complete(restarting, "run-1", consumer, wait_s=60)
+    assert time.monotonic() - started >= 3  # it waited for the server ...
+    assert completed.completed_at is not None  # ... then took and completed the snapshot
+    # the bounds it took through the relay are the run's, as the server recorded them
+    assert snapshot.begin(dsn, "run-1", consumer) == replace(
+        taken, completed_at=completed.completed_at
+    )

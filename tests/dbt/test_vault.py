@@ -284,3 +284,46 @@ def test_no_model_or_test_reads_the_wall_clock(vault_world: VaultWorld) -> None:
     compiled = vault_world.target_path / "compiled"
     assert len(list(compiled.rglob("*.sql"))) > 500  # every model and test was compiled
     assert wall_clock_reads(compiled) == {}
+
+
+def _bridge_rows(conn: psycopg.Connection, hk: str) -> set[tuple[str, str]]:
+    rows = conn.execute(
+        "SELECT interaction_type, content_type FROM business_vault.bridge_content_interactions "
+        "WHERE interaction_hk = %s",
+        (hk,),
+    ).fetchall()
+    return {(str(kind), str(content)) for kind, content in rows}
+
+
+def test_a_rederived_share_keeps_the_comment_whose_hash_key_it_shares(
+    vault_world: VaultWorld,
+) -> None:
+    # Ids are counters per entity, so comment n and share n hash to the same key.
+    with psycopg.connect(vault_world.dsn, autocommit=True) as conn:
+        row = conn.execute(
+            """SELECT interaction_hk FROM business_vault.bridge_content_interactions
+               GROUP BY interaction_hk
+               HAVING bool_or(interaction_type = 'comment')
+                  AND bool_or(interaction_type IN ('share', 'quote'))
+               ORDER BY interaction_hk LIMIT 1"""
+        ).fetchone()
+        assert row is not None, "the world has no comment and share with the same key"
+        hk = str(row[0])
+        before = _bridge_rows(conn, hk)
+        # a later satellite row for the share: the next run re-derives that share
+        columns = [
+            c
+            for (c,) in conn.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_schema = "
+                "'raw_vault' AND table_name = 'sat_share_details' ORDER BY ordinal_position"
+            ).fetchall()
+        ]
+        values = ", ".join("clock_timestamp()" if c == "load_ts" else c for c in columns)
+        conn.execute(
+            f"INSERT INTO raw_vault.sat_share_details ({', '.join(columns)}) "
+            f"SELECT {values} FROM raw_vault.sat_share_details WHERE share_hk = %s "
+            "ORDER BY load_ts DESC LIMIT 1",
+            (hk,),
+        )
+        vault_world.dbt("run", "--select", "bridge_content_interactions")
+        assert _bridge_rows(conn, hk) == before  # the share re-derived, the comment kept

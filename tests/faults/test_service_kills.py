@@ -113,6 +113,12 @@ def disturbed(
 ) -> Iterator[Disturbed]:
     for name in ("postgres", "minio", "neo4j", "airflow"):
         started_service(name)
+    api = AirflowApi(settings)
+    for dag_id in ("ingest_events", "transform"):
+        api.wait_for_dag(dag_id)
+        api.set_paused(dag_id, True)
+        # a run left over by an interrupted session would hold max_active_runs
+        api.fail_unfinished_runs(dag_id)
     reset_warehouse(settings, clickhouse.client())
     remove_prefix("events/", settings=settings)
     remove_prefix(SOURCE, settings=settings)
@@ -130,9 +136,7 @@ def disturbed(
             settings.minio_bucket, prefix=SOURCE + "events/", recursive=True
         )
     )
-    api = AirflowApi(settings)
     for dag_id in ("ingest_events", "transform"):
-        api.wait_for_dag(dag_id)
         api.unpause(dag_id)
     world = Disturbed(settings, api, keys)
     world.deliver(keys[:FIRST])
@@ -140,6 +144,7 @@ def disturbed(
     yield world
     for dag_id in ("ingest_events", "transform"):
         api.set_paused(dag_id, True)
+        api.fail_unfinished_runs(dag_id)
     remove_prefix("events/", settings=settings)
     remove_prefix(SOURCE, settings=settings)
 
@@ -222,8 +227,10 @@ def _mart_digest(client: Any, database: str, table: str) -> tuple[int, int]:
         if name not in LOAD_TIME_COLUMNS and not any(g in name for g in GRAPH_COLUMNS)
     ]
     row = ", ".join(f"`{c}`" for c in columns)
+    # as text: a hash of a NULL argument is NULL, and a column that is NULL in every row
+    # would make the whole digest NULL
     count, digest = client.query(
-        f"SELECT count(), groupBitXor(cityHash64({row})) FROM {database}.`{table}`"
+        f"SELECT count(), groupBitXor(cityHash64(toString(tuple({row})))) FROM {database}.`{table}`"
     ).result_rows[0]
     return int(count), int(digest)
 

@@ -1,14 +1,15 @@
 {#- One row per interaction with a piece of content (view, reaction, comment, share),
     with who acted, on what, whose content it was and when: the activity marts
     (interactions per post, virality, time to 1000 views) read only this.
-    Incremental (delete+insert by interaction): a run adds the views loaded since its
-    watermark and re-derives the reactions, comments and shares whose link or satellite
-    rows were loaded since (all rows of those keys, one index range each); load_ts is the
-    snapshot bound of the run that derived the row. -#}
+    Incremental (delete+insert by interaction type, content type and key: hash keys of
+    different hubs can be equal, e.g. comment 17's and share 17's): a run adds the views
+    loaded since its watermark and re-derives the reactions, comments and shares whose
+    link or satellite rows were loaded since (all rows of those keys, one index range
+    each); load_ts is the snapshot bound of the run that derived the row. -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
-    unique_key='interaction_hk',
+    unique_key=['interaction_type', 'content_type', 'interaction_hk'],
     indexes=[
         {'columns': ['content_hk']},
         {'columns': ['actor_hk']},

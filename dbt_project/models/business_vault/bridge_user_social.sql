@@ -1,12 +1,13 @@
 {#- User-centric social graph: for each user, every friend (both directions), every user
     they follow and every follower, with the period of the tie. Marts count friends and
     followers as of a day with effective_from <= D < coalesce(effective_to, infinity).
-    Incremental (delete+insert by link): the links whose periods relationship_periods
+    Incremental (delete+insert by tie and link: a friendship and a follow between the same
+    two users have the same hash key): the links whose periods relationship_periods
     re-derived since this table's watermark are re-derived here. -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='delete+insert',
-    unique_key='link_hk',
+    unique_key=['tie', 'link_hk'],
     indexes=[{'columns': ['user_hk']}, {'columns': ['link_hk']}, {'columns': ['load_ts']}],
 ) }}
 
