@@ -54,9 +54,9 @@ TRANSFORM_TASKS = {
     "neo4j": "graph_sync_and_rank",
     "airflow-scheduler": "vault.dbt_producer_watcher",
 }
-#: Load times differ between two builds of the same data; Neo4j's results are not rebuilt in
-#: the reference (it has no graph runs).
-LOAD_TIME_COLUMNS = {"load_ts", "loaded_at", "vault_load_ts"}
+#: Load times differ between two builds of the same data (``as_of`` is the graph summary's
+#: snapshot bound); Neo4j's results are not rebuilt in the reference (it has no graph runs).
+LOAD_TIME_COLUMNS = {"load_ts", "loaded_at", "vault_load_ts", "as_of"}
 GRAPH_COLUMNS = ("pagerank", "centrality", "depth")
 
 
