@@ -90,13 +90,11 @@ class AirflowApi:
     def fail_unfinished_runs(self, dag_id: str) -> list[str]:
         """Mark every queued or running run of ``dag_id`` failed (its running tasks are
         stopped): a clean slate for a new series of runs. The run ids it ended."""
-        ended = []
-        for state in ("queued", "running"):
-            runs = self._call("GET", f"/dags/{dag_id}/dagRuns", params={"state": [state]})
-            for run in runs["dag_runs"]:
-                run_id = str(run["dag_run_id"])
-                self._call("PATCH", f"/dags/{dag_id}/dagRuns/{run_id}", json={"state": "failed"})
-                ended.append(run_id)
+        params = {"state": ["queued", "running"]}
+        runs = self._call("GET", f"/dags/{dag_id}/dagRuns", params=params)["dag_runs"]
+        ended = [str(run["dag_run_id"]) for run in runs]
+        for run_id in ended:
+            self._call("PATCH", f"/dags/{dag_id}/dagRuns/{run_id}", json={"state": "failed"})
         return ended
 
     def run_state(self, dag_id: str, run_id: str) -> str | None:

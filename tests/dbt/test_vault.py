@@ -204,8 +204,15 @@ def test_late_files_land_at_their_own_time(vault_world: VaultWorld) -> None:
     )
 
 
-def _copy_row(conn: psycopg.Connection, table: str, changes: dict[str, str]) -> None:
-    """Insert a copy of one row of ``table`` with SQL expressions ``changes`` for some columns."""
+def _copy_row(
+    conn: psycopg.Connection,
+    table: str,
+    changes: dict[str, str],
+    where: str = "true",
+    params: tuple[Any, ...] = (),
+) -> None:
+    """Insert a copy of one row of ``table`` (one that matches ``where``) with SQL expressions
+    ``changes`` for some columns."""
     columns = [
         r[0]
         for r in conn.execute(
@@ -215,7 +222,11 @@ def _copy_row(conn: psycopg.Connection, table: str, changes: dict[str, str]) -> 
         ).fetchall()
     ]
     values = ", ".join(changes.get(c, c) for c in columns)
-    conn.execute(f"INSERT INTO {table} ({', '.join(columns)}) SELECT {values} FROM {table} LIMIT 1")
+    conn.execute(
+        f"INSERT INTO {table} ({', '.join(columns)}) SELECT {values} FROM {table} "
+        f"WHERE {where} LIMIT 1",
+        params,
+    )
 
 
 def _db_now(conn: psycopg.Connection) -> str:
@@ -311,19 +322,9 @@ def test_a_rederived_share_keeps_the_comment_whose_hash_key_it_shares(
         hk = str(row[0])
         before = _bridge_rows(conn, hk)
         # a later satellite row for the share: the next run re-derives that share
-        columns = [
-            c
-            for (c,) in conn.execute(
-                "SELECT column_name FROM information_schema.columns WHERE table_schema = "
-                "'raw_vault' AND table_name = 'sat_share_details' ORDER BY ordinal_position"
-            ).fetchall()
-        ]
-        values = ", ".join("clock_timestamp()" if c == "load_ts" else c for c in columns)
-        conn.execute(
-            f"INSERT INTO raw_vault.sat_share_details ({', '.join(columns)}) "
-            f"SELECT {values} FROM raw_vault.sat_share_details WHERE share_hk = %s "
-            "ORDER BY load_ts DESC LIMIT 1",
-            (hk,),
-        )
+        _copy_row(
+            conn, "raw_vault.sat_share_details", {"load_ts": "clock_timestamp()"},
+            where="share_hk = %s", params=(hk,),
+        )  # fmt: skip
         vault_world.dbt("run", "--select", "bridge_content_interactions")
         assert _bridge_rows(conn, hk) == before  # the share re-derived, the comment kept
