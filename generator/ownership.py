@@ -26,6 +26,12 @@ OWNER_KEY = "generator-world.json"
 _MINUTE_IN_KEY = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}):00Z[^/]*\.jsonl\.gz$")
 
 
+def minute_of_key(key: str) -> datetime | None:
+    """The minute a minute file's key names (UTC), or None for another key."""
+    m = _MINUTE_IN_KEY.search(key)
+    return datetime.fromisoformat(m.group(1)).replace(tzinfo=UTC) if m else None
+
+
 class PrefixOwnedError(RuntimeError):
     """The prefix belongs to another world (or holds objects of an unrecorded one)."""
 
@@ -126,9 +132,8 @@ def check_free_minutes(sink: Sink, first: datetime, minutes: int) -> None:
     """Refuse a backfill over minutes that already have objects under the prefix."""
     last = first.timestamp() + (minutes - 1) * 60
     taken = sorted(
-        m.group(1) for key in sink.keys(EVENTS_PREFIX) if (m := _MINUTE_IN_KEY.search(key))
-        if first.timestamp()
-        <= datetime.fromisoformat(m.group(1)).replace(tzinfo=UTC).timestamp() <= last
+        f"{minute:%Y-%m-%dT%H:%M}" for key in sink.keys(EVENTS_PREFIX)
+        if (minute := minute_of_key(key)) and first.timestamp() <= minute.timestamp() <= last
     )  # fmt: skip
     if taken:
         raise PrefixOwnedError(

@@ -49,16 +49,22 @@ def backfill_world(settings: Settings) -> None:
     """Bring the live generator's world up to the last closed minute, at full speed.
 
     A new world starts BACKFILL_DAYS ago; an existing one (a second demo) continues after the
-    last minute it wrote, so no object is ever written twice.
+    last minute it wrote, so no object is ever written twice. A world the generator service
+    began live (``stack up`` before any demo: no history) is begun again BACKFILL_DAYS back,
+    as long as ingestion has loaded none of it.
     """
     from generator import ownership, runner, simulation, state
     from generator.writer import minio_sink
+    from socialpulse.ingestion.migrate import migrate
 
     service("generator", settings).stop()  # a second demo: the running one holds the world
+    migrate(settings.warehouse_dsn)  # the raw tables the next steps read exist from here on
     path = state.state_path(settings, settings.generator_world)
     sink = minio_sink(settings)
     with state.locked(path):
         gen = state.load(path)
+        if gen is not None and _begin_unread_world_again(settings, path):
+            gen = None
         resumed = gen is not None
         if gen is None:
             start = (datetime.now(UTC) - timedelta(days=BACKFILL_DAYS)).replace(
@@ -77,6 +83,42 @@ def backfill_world(settings: Settings) -> None:
             typer.echo(f"  {exc}", err=True)
             raise typer.Exit(2) from exc
         _write_minutes(settings, gen, path, sink, minutes)
+
+
+def _begin_unread_world_again(settings: Settings, path: Any) -> bool:
+    """Forget a world younger than BACKFILL_DAYS of which nothing was loaded (its minute files,
+    defect reports, owner record and state); whether it did."""
+    from minio.deleteobjects import DeleteObject
+
+    from generator import ownership
+    from generator.writer import minio_client
+
+    client = minio_client(settings)
+    bucket = settings.minio_bucket
+    # keys are time-named: the first one listed is the world's first minute
+    first = next(iter(client.list_objects(bucket, prefix="events/", recursive=True)), None)
+    minute = ownership.minute_of_key(str(first.object_name)) if first is not None else None
+    if minute is not None and minute < datetime.now(UTC) - timedelta(days=BACKFILL_DAYS):
+        return False
+    with psycopg.connect(settings.warehouse_dsn) as conn:
+        row = conn.execute("SELECT count(*) FROM raw.ingest_manifest").fetchone()
+    if row is None or row[0] > 0:
+        return False
+    names = [
+        str(o.object_name)
+        for prefix in ("events/", "defects/")
+        for o in client.list_objects(bucket, prefix=prefix, recursive=True)
+    ]
+    errors = list(client.remove_objects(bucket, [DeleteObject(n) for n in names]))
+    if errors:
+        raise RuntimeError(f"could not delete {len(errors)} object(s): {errors[:3]}")
+    client.remove_object(bucket, ownership.OWNER_KEY)
+    path.unlink()
+    typer.echo(
+        f"  the generator service had begun world {settings.generator_world!r} live "
+        f"({len(names)} objects, none loaded): beginning it again {BACKFILL_DAYS:g} days back"
+    )
+    return True
 
 
 def _write_minutes(settings: Settings, gen: Any, path: Any, sink: Any, minutes: int) -> None:
@@ -176,7 +218,7 @@ def wait_until_in_marts(
 
 def follow_a_minute_file(settings: Settings, since: datetime) -> Freshness:
     key, uploaded = first_file_after(settings, since)
-    typer.echo(f"  first minute file after start: {key} (uploaded {uploaded:%H:%M:%S} UTC)")
+    typer.echo(f"  first live minute file: {key} (uploaded {uploaded:%H:%M:%S} UTC)")
     run_id, visible = wait_until_in_marts(settings, key)
     return Freshness(key, uploaded, visible, run_id)
 
@@ -213,7 +255,6 @@ def say_what_keeps_running(settings: Settings) -> None:
 
 
 def run_demo(settings: Settings) -> None:
-    started = datetime.now(UTC)
     steps: list[tuple[str, Callable[[Settings], Any]]] = [
         ("start the native stack", start_stack),
         ("run DAG stack_healthcheck through the Airflow REST API", run_healthcheck_dag),
@@ -221,7 +262,9 @@ def run_demo(settings: Settings) -> None:
         ("start the live generator and the dbt docs site; unpause the DAGs", start_live_services),
         (
             "follow a minute file through ingest_events and transform into the marts",
-            lambda s: show_live_pipeline(s, started + timedelta(seconds=1)),
+            # the generator is live by now: the next file it uploads is a wall-clock minute's
+            # (the backfilled ones were all uploaded before)
+            lambda s: show_live_pipeline(s, datetime.now(UTC)),
         ),
         ("read the marts as the analyst", read_marts),
         ("leave the pipeline running", say_what_keeps_running),
