@@ -137,6 +137,8 @@ INCREMENTAL_MARTS = {
     "mart_ad_performance_daily": "sum(impressions)",
     "mart_campaign_performance_daily": "sum(impressions)",
     "mart_revenue_daily": "sum(donations + sponsorships + subscription_payments)",
+    "mart_community_daily": "sum(posts + comments + reactions)",
+    "mart_post_virality": "sum(views + shares + quotes + comments + reactions)",
 }
 #: The incremental ClickHouse tables under the marts (landing replicas, intermediates):
 #: table -> (database suffix, the columns compared, a total that grows with late events).

@@ -37,16 +37,23 @@
     to the tables' load_ts indexes (only the delta crosses). Every day they touch is rebuilt
     in full (delete+insert by day), and rolling windows reach back lookback_days more. None
     on a full build (no filter); a far-future day when nothing is new (nothing to rebuild).
+    reopen_last_day: also the day of the last run's bound and after, for a mart whose open
+    periods (a membership not yet ended) count up to the bound's day even when nothing new
+    touches them.
 -#}
-{% macro mart_recompute_from(models, lookback_days=0, ts_column='effective_from') -%}
+{% macro mart_recompute_from(models, lookback_days=0, ts_column='effective_from', reopen_last_day=false) -%}
     {#- refs outside the condition: dbt sees the dependencies at parse time -#}
     {%- for model in models -%}
         {%- do ref(model) -%}
     {%- endfor -%}
-    {%- if execute and is_incremental() -%}
-        {%- set watermark = run_query("select formatDateTime(max(vault_load_ts), '%Y-%m-%d %H:%i:%S.%f', 'UTC') from " ~ this).rows[0][0] -%}
+    {%- set watermark = mart_watermark() -%}
+    {%- if watermark is not none -%}
         {%- set query -%}
-            select toString(coalesce(min(day), toDate('2999-12-31')) - {{ lookback_days }})
+            select toString(least(
+                coalesce(min(day), toDate('2999-12-31')) - {{ lookback_days }}
+                {%- if reopen_last_day %},
+                toDate({{ load_ts_literal(watermark) }}){% endif %}
+            ))
             from (
             {%- for model in models %}
                 select minOrNull(toDate({{ ts_column }})) as day
@@ -61,6 +68,27 @@
         {{- return(run_query(query).columns[0].values()[0]) -}}
     {%- endif -%}
     {{- return(none) -}}
+{%- endmacro %}
+
+
+{#- An incremental mart's watermark: max(vault_load_ts), the snapshot bound of its last run
+    (none on a full build). -#}
+{% macro mart_watermark() -%}
+    {%- if execute and is_incremental() -%}
+        {{- return(run_query("select formatDateTime(max(vault_load_ts), '%Y-%m-%d %H:%i:%S.%f', 'UTC') from " ~ this).rows[0][0]) -}}
+    {%- endif -%}
+    {{- return(none) -}}
+{%- endmacro %}
+
+
+{#- The first day of a recomputed window for a row whose days start at day_column: that day,
+    or recompute_from when it is later. -#}
+{% macro recompute_window_start(day_column, recompute_from) -%}
+    {%- if recompute_from is none -%}
+        {{ day_column }}
+    {%- else -%}
+        greatest({{ day_column }}, toDate('{{ recompute_from }}'))
+    {%- endif -%}
 {%- endmacro %}
 
 

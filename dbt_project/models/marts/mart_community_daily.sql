@@ -1,8 +1,24 @@
 {#- One row per community and UTC day since its creation: member growth (joined, left,
     net, rank among communities that day), size (members), engagement (active members,
     engagement ratio), content (posts, comments, reactions) and moderation load
-    (moderators, complaints). Members are users in any of the community's groups. -#}
-{{ config(order_by='(community_id, activity_date)', partition_by='toYYYYMM(activity_date)') }}
+    (moderators, complaints). Members are users in any of the community's groups.
+    Incremental: only the days touched by newly loaded vault rows are rebuilt, and always the
+    days from the last run's bound on (open memberships count up to the bound's day). -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='activity_date',
+    order_by='(community_id, activity_date)',
+    partition_by='toYYYYMM(activity_date)',
+) }}
+
+{#- every input whose new rows change a day from their event time on (a link arrives with
+    its hub's details: a post's community with the post, a group's with the group) -#}
+{%- set recompute_from = mart_recompute_from([
+    'sat_community_details', 'sat_group_details', 'eff_sat_group_membership',
+    'eff_sat_group_moderator', 'sat_post_details', 'sat_comment_details', 'eff_sat_reaction',
+    'sat_report_details',
+], reopen_last_day=true) -%}
 
 with
 
@@ -21,7 +37,11 @@ group_communities as (
 group_periods as (
     select relation, driving_hk as group_hk, secondary_hk as user_hk, effective_from, effective_to
     from {{ ref('relationship_periods') }}
-    where relation in ('group_membership', 'group_moderator')
+    where
+        relation in ('group_membership', 'group_moderator')
+        {%- if recompute_from is not none %}
+        and (effective_to is null or effective_to >= toDateTime64('{{ recompute_from }}', 6, 'UTC'))
+        {%- endif %}
 ),
 
 post_communities as (
@@ -34,6 +54,7 @@ post_authors as (
 
 post_details as (
     select post_hk, effective_from from {{ ref('landing_sat_post_details') }}
+    {{ mart_window_filter(recompute_from) }}
 ),
 
 comment_communities as (
@@ -46,6 +67,7 @@ comment_authors as (
 
 comment_details as (
     select comment_hk, effective_from from {{ ref('landing_sat_comment_details') }}
+    {{ mart_window_filter(recompute_from) }}
 ),
 
 reactions as (
@@ -55,7 +77,11 @@ reactions as (
 
 reaction_states as (
     select reaction_hk, effective_from from {{ ref('landing_eff_sat_reaction') }}
-    where is_active
+    where
+        is_active
+        {%- if recompute_from is not none %}
+        and effective_from >= toDateTime64('{{ recompute_from }}', 6, 'UTC')
+        {%- endif %}
 ),
 
 report_communities as (
@@ -81,7 +107,8 @@ spine as (
         toUInt64(assumeNotNull(communities.community_id)) as community_id,
         assumeNotNull(community_names.community_name) as community_name,
         toDate(arrayJoin(range(
-            toUInt32(community_names.created_date), toUInt32({{ snapshot_date() }}) + 1
+            toUInt32({{ recompute_window_start('community_names.created_date', recompute_from) }}),
+            toUInt32({{ snapshot_date() }}) + 1
         ))) as activity_date
     from communities
     inner join community_names on communities.community_hk = community_names.community_hk
@@ -107,7 +134,7 @@ period_days as (
         community_hk,
         user_hk,
         toDate(arrayJoin(range(
-            toUInt32(from_date),
+            toUInt32({{ recompute_window_start('from_date', recompute_from) }}),
             toUInt32(if(has_ended, greatest(assumeNotNull(to_date), from_date), {{ snapshot_date() }})) + 1
         ))) as activity_date
     from community_periods
@@ -262,7 +289,8 @@ final as (
         moderators,
         complaints,
         -- moderation load; null when the community has no moderator that day
-        if(moderators = 0, null, complaints / moderators) as complaints_per_moderator
+        if(moderators = 0, null, complaints / moderators) as complaints_per_moderator,
+        {{ snapshot_ts() }} as vault_load_ts
     from daily
 )
 

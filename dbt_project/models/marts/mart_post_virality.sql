@@ -1,19 +1,55 @@
 {#- One row per post: reach (views, unique viewers), speed of spread (seconds from
     publication to the 1000th view, null if never reached), reshares (shares, quotes),
-    comments and the current reactions by type. -#}
-{{ config(order_by='post_id', partition_by='toYYYYMM(created_date)') }}
+    comments and the current reactions by type.
+    Incremental (delete+insert by post): a run rebuilds the posts that newly loaded vault
+    rows touch (a new post, view, share or quote, comment, reaction or reaction change), each
+    from all of its rows. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='delete+insert',
+    unique_key='post_id',
+    order_by='post_id',
+    partition_by='toYYYYMM(created_date)',
+) }}
 
 {%- set reaction_types = ['like', 'love', 'care', 'haha', 'wow', 'sad', 'angry'] -%}
 {%- set viral_views = 1000 -%}
+{%- set watermark = mart_watermark() -%}
+{%- set touched = '' if watermark is none else 'where post_hk in (select post_hk from touched_posts)' -%}
 
 with
+{%- if watermark is not none %}
+
+-- the posts with rows loaded since the last run (the landing tables already hold this
+-- run's rows; the links are read through the mirror, load_ts pushed down to its index);
+-- the `touched` filter below reads it, which the linter cannot see
+touched_posts as (  -- noqa: ST03
+    select post_hk from {{ ref('landing_sat_post_details') }}
+    where load_ts > {{ load_ts_literal(watermark) }}
+    union distinct
+    select post_hk from {{ ref('landing_link_post_view') }}
+    where load_ts > {{ load_ts_literal(watermark) }}
+    union distinct
+    select post_hk from {{ ref('link_share_post') }}
+    where load_ts > {{ load_ts_literal(watermark) }}
+    union distinct
+    select target_hk as post_hk from {{ ref('link_comment_target') }}
+    where load_ts > {{ load_ts_literal(watermark) }} and target_type = 'post'
+    union distinct
+    -- a reaction's target may be a comment whose hash key equals a post's: one post more
+    select target_hk as post_hk from {{ ref('landing_eff_sat_reaction') }}
+    where load_ts > {{ load_ts_literal(watermark) }}
+),
+{%- endif %}
 
 posts as (
     select post_hk, post_id from {{ ref('hub_post') }}
+    {{ touched }}
 ),
 
 post_details as (
     select post_hk, effective_from from {{ ref('landing_sat_post_details') }}
+    {{ touched }}
 ),
 
 post_authors as (
@@ -42,10 +78,12 @@ topics as (
 
 views as (
     select post_hk, viewer_hk, effective_from from {{ ref('landing_link_post_view') }}
+    {{ touched }}
 ),
 
 shares as (
-    {{ first_link('link_share_post', 'share_hk', ['post_hk']) }}
+    select * from ({{ first_link('link_share_post', 'share_hk', ['post_hk']) }}) as share_posts
+    {{ touched }}
 ),
 
 share_details as (
@@ -55,12 +93,20 @@ share_details as (
 comments as (
     select target_hk as post_hk
     from ({{ first_link('link_comment_target', 'comment_hk', ['target_type', 'target_hk']) }}) as targets
-    where target_type = 'post'
+    where
+        target_type = 'post'
+        {%- if watermark is not none %}
+        and target_hk in (select post_hk from touched_posts)
+        {%- endif %}
 ),
 
 reactions as (
     select reaction_hk, target_hk as post_hk from {{ ref('link_reaction') }}
-    where target_type = 'post'
+    where
+        target_type = 'post'
+        {%- if watermark is not none %}
+        and target_hk in (select post_hk from touched_posts)
+        {%- endif %}
 ),
 
 reaction_states as (
@@ -157,9 +203,9 @@ final as (
         toUInt64(comment_counts.comments) as comments,
         toUInt64(reaction_counts.reactions) as reactions,
         {%- for reaction_type in reaction_types %}
-        toUInt64(reaction_counts.reactions_{{ reaction_type }}) as reactions_{{ reaction_type }}
-        {%- if not loop.last %},{% endif %}
+        toUInt64(reaction_counts.reactions_{{ reaction_type }}) as reactions_{{ reaction_type }},
         {%- endfor %}
+        {{ snapshot_ts() }} as vault_load_ts
     from posts
     inner join published on posts.post_hk = published.post_hk
     left join post_authors on posts.post_hk = post_authors.post_hk
