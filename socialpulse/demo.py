@@ -88,10 +88,9 @@ def backfill_world(settings: Settings) -> None:
 def _begin_unread_world_again(settings: Settings, path: Any) -> bool:
     """Forget a world younger than BACKFILL_DAYS of which nothing was loaded (its minute files,
     defect reports, owner record and state); whether it did."""
-    from minio.deleteobjects import DeleteObject
-
     from generator import ownership
     from generator.writer import minio_client
+    from socialpulse.transform.world import remove_prefix
 
     client = minio_client(settings)
     bucket = settings.minio_bucket
@@ -104,19 +103,12 @@ def _begin_unread_world_again(settings: Settings, path: Any) -> bool:
         row = conn.execute("SELECT count(*) FROM raw.ingest_manifest").fetchone()
     if row is None or row[0] > 0:
         return False
-    names = [
-        str(o.object_name)
-        for prefix in ("events/", "defects/")
-        for o in client.list_objects(bucket, prefix=prefix, recursive=True)
-    ]
-    errors = list(client.remove_objects(bucket, [DeleteObject(n) for n in names]))
-    if errors:
-        raise RuntimeError(f"could not delete {len(errors)} object(s): {errors[:3]}")
+    removed = sum(remove_prefix(p, settings=settings) for p in ("events/", "defects/"))
     client.remove_object(bucket, ownership.OWNER_KEY)
     path.unlink()
     typer.echo(
         f"  the generator service had begun world {settings.generator_world!r} live "
-        f"({len(names)} objects, none loaded): beginning it again {BACKFILL_DAYS:g} days back"
+        f"({removed} objects, none loaded): beginning it again {BACKFILL_DAYS:g} days back"
     )
     return True
 
