@@ -151,6 +151,9 @@ INCREMENTAL_TABLES = {
             "eff_sat_reaction", "sat_post_details", "sat_story_details", "sat_reel_details",
             "sat_comment_details", "sat_user_status", "sat_user_details", "link_ad_impression",
             "link_ad_click", "link_donation", "link_sponsorship", "link_subscription_payment",
+            "hub_post", "link_post_author", "link_post_community", "link_post_topic",
+            "link_reel_topic", "link_comment_target", "link_comment_community",
+            "link_comment_topic", "link_reaction", "link_share_post", "sat_share_details",
         )
     },
 }  # fmt: skip

@@ -8,16 +8,18 @@
     holds (one snapshot bound per run, no lookback).
 
     model        the vault table
-    order_by     sorting key, chosen for the marts' reads (by day, then key); its columns
-                 are Nullable as the mirror types them (never null in the vault), hence
-                 allow_nullable_key
+    order_by     sorting key, chosen for the marts' reads (by day, then key; or by the key
+                 the marts join on); its columns are Nullable as the mirror types them
+                 (never null in the vault), hence allow_nullable_key
+    partition_by by month of the event (effective_from); a link without an event time
+                 (one row per pair, e.g. a post's author) by month of its load_ts
 -#}
-{% macro landing_replica(model, order_by) -%}
+{% macro landing_replica(model, order_by, partition_by='toYYYYMM(assumeNotNull(effective_from))') -%}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
     order_by=order_by,
-    partition_by='toYYYYMM(assumeNotNull(effective_from))',
+    partition_by=partition_by,
     settings={'allow_nullable_key': 1},
 ) }}
 {%- set watermark = landing_watermark() %}

@@ -45,11 +45,11 @@ group_periods as (
 ),
 
 post_communities as (
-    {{ first_link('link_post_community', 'post_hk', ['community_hk']) }}
+    {{ first_link('landing_link_post_community', 'post_hk', ['community_hk']) }}
 ),
 
 post_authors as (
-    {{ first_link('link_post_author', 'post_hk', ['author_hk']) }}
+    {{ first_link('landing_link_post_author', 'post_hk', ['author_hk']) }}
 ),
 
 post_details as (
@@ -58,11 +58,11 @@ post_details as (
 ),
 
 comment_communities as (
-    {{ first_link('link_comment_community', 'comment_hk', ['community_hk']) }}
+    {{ first_link('landing_link_comment_community', 'comment_hk', ['community_hk']) }}
 ),
 
 comment_authors as (
-    {{ first_link('link_comment_target', 'comment_hk', ['author_hk']) }}
+    {{ first_link('landing_link_comment_target', 'comment_hk', ['author_hk']) }}
 ),
 
 comment_details as (
@@ -71,7 +71,7 @@ comment_details as (
 ),
 
 reactions as (
-    select reaction_hk, user_hk, target_type, target_hk from {{ ref('link_reaction') }}
+    select reaction_hk, user_hk, target_type, target_hk from {{ ref('landing_link_reaction') }}
     where target_type in ('post', 'comment')
 ),
 

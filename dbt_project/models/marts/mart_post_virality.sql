@@ -20,9 +20,8 @@
 with
 {%- if watermark is not none %}
 
--- the posts with rows loaded since the last run (the landing tables already hold this
--- run's rows; the links are read through the mirror, load_ts pushed down to its index);
--- the `touched` filter below reads it, which the linter cannot see
+-- the posts with rows loaded since the last run (the landing tables, built first, already
+-- hold this run's rows); the `touched` filter below reads it, which the linter cannot see
 touched_posts as (  -- noqa: ST03
     select post_hk from {{ ref('landing_sat_post_details') }}
     where load_ts > {{ load_ts_literal(watermark) }}
@@ -30,10 +29,10 @@ touched_posts as (  -- noqa: ST03
     select post_hk from {{ ref('landing_link_post_view') }}
     where load_ts > {{ load_ts_literal(watermark) }}
     union distinct
-    select post_hk from {{ ref('link_share_post') }}
+    select post_hk from {{ ref('landing_link_share_post') }}
     where load_ts > {{ load_ts_literal(watermark) }}
     union distinct
-    select target_hk as post_hk from {{ ref('link_comment_target') }}
+    select target_hk as post_hk from {{ ref('landing_link_comment_target') }}
     where load_ts > {{ load_ts_literal(watermark) }} and target_type = 'post'
     union distinct
     -- a reaction's target may be a comment whose hash key equals a post's: one post more
@@ -43,7 +42,7 @@ touched_posts as (  -- noqa: ST03
 {%- endif %}
 
 posts as (
-    select post_hk, post_id from {{ ref('hub_post') }}
+    select post_hk, post_id from {{ ref('landing_hub_post') }}
     {{ touched }}
 ),
 
@@ -53,15 +52,15 @@ post_details as (
 ),
 
 post_authors as (
-    {{ first_link('link_post_author', 'post_hk', ['author_hk']) }}
+    {{ first_link('landing_link_post_author', 'post_hk', ['author_hk']) }}
 ),
 
 post_communities as (
-    {{ first_link('link_post_community', 'post_hk', ['community_hk']) }}
+    {{ first_link('landing_link_post_community', 'post_hk', ['community_hk']) }}
 ),
 
 post_topics as (
-    {{ first_link('link_post_topic', 'post_hk', ['topic_hk']) }}
+    {{ first_link('landing_link_post_topic', 'post_hk', ['topic_hk']) }}
 ),
 
 users as (
@@ -82,17 +81,17 @@ views as (
 ),
 
 shares as (
-    select * from ({{ first_link('link_share_post', 'share_hk', ['post_hk']) }}) as share_posts
+    select * from ({{ first_link('landing_link_share_post', 'share_hk', ['post_hk']) }}) as share_posts
     {{ touched }}
 ),
 
 share_details as (
-    select share_hk, share_kind, effective_from from {{ ref('sat_share_details') }}
+    select share_hk, share_kind, effective_from from {{ ref('landing_sat_share_details') }}
 ),
 
 comments as (
     select target_hk as post_hk
-    from ({{ first_link('link_comment_target', 'comment_hk', ['target_type', 'target_hk']) }}) as targets
+    from ({{ first_link('landing_link_comment_target', 'comment_hk', ['target_type', 'target_hk']) }}) as targets
     where
         target_type = 'post'
         {%- if watermark is not none %}
@@ -101,7 +100,7 @@ comments as (
 ),
 
 reactions as (
-    select reaction_hk, target_hk as post_hk from {{ ref('link_reaction') }}
+    select reaction_hk, target_hk as post_hk from {{ ref('landing_link_reaction') }}
     where
         target_type = 'post'
         {%- if watermark is not none %}

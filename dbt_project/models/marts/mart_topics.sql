@@ -9,15 +9,15 @@ topics as (
 ),
 
 post_topics as (
-    select topic_hk from {{ ref('link_post_topic') }}
+    select topic_hk from {{ ref('landing_link_post_topic') }}
 ),
 
 reel_topics as (
-    select topic_hk from {{ ref('link_reel_topic') }}
+    select topic_hk from {{ ref('landing_link_reel_topic') }}
 ),
 
 comment_topics as (
-    select topic_hk from {{ ref('link_comment_topic') }}
+    select topic_hk from {{ ref('landing_link_comment_topic') }}
 ),
 
 community_topics as (

@@ -33,7 +33,7 @@ group_communities as (
 ),
 
 post_authors as (
-    select author_hk from ({{ first_link('link_post_author', 'post_hk', ['author_hk']) }}) as posts
+    select author_hk from ({{ first_link('landing_link_post_author', 'post_hk', ['author_hk']) }}) as posts
 ),
 
 story_authors as (
@@ -45,7 +45,7 @@ reel_authors as (
 ),
 
 comment_authors as (
-    select author_hk from ({{ first_link('link_comment_target', 'comment_hk', ['author_hk']) }}) as comments
+    select author_hk from ({{ first_link('landing_link_comment_target', 'comment_hk', ['author_hk']) }}) as comments
 ),
 
 -- reshares per post are counted once, in the virality mart
