@@ -291,6 +291,43 @@ def test_delta_tests_check_the_new_rows_and_fail_on_a_broken_one(vault_world: Va
     vault_world.dbt("test", *select)
 
 
+def test_an_event_id_repeated_in_the_delta_fails_its_staging_test(
+    vault_world: VaultWorld,
+) -> None:
+    # the staging views' unique test looks only inside the delta (an event's rows share its
+    # load_ts): show the newest action twice and the test must fail on the delta holding it
+    view, model = "staging.stg_events__user_actions", "stg_events__user_actions"
+    with psycopg.connect(vault_world.dsn, autocommit=True) as conn:
+        row = conn.execute("SELECT pg_get_viewdef(%s::regclass)", (view,)).fetchone()
+        assert row is not None
+        definition = str(row[0]).rstrip().rstrip(";")
+        row = conn.execute(
+            f"SELECT (max(load_ts) - interval '1 microsecond')::text, max(load_ts)::text FROM {view}"
+        ).fetchone()
+        assert row is not None
+        before_newest, newest = row
+        conn.execute(
+            f"CREATE OR REPLACE VIEW {view} AS {definition} UNION ALL "
+            f"(SELECT * FROM ({definition}) AS actions ORDER BY load_ts DESC LIMIT 1)"
+        )
+        try:
+            test = "unique_stg_events__user_actions_event_id"
+            delta = {"load_ts_from": before_newest}
+            result = vault_world.dbt(
+                "test", "--select", model, "--vars", json.dumps(delta), check=False
+            )
+            assert result.returncode != 0
+            assert test in _failed_tests(vault_world)
+            # a delta after it does not hold the event: nothing to look at
+            vault_world.dbt(
+                "test", "--select", model, "--vars", json.dumps({"load_ts_from": newest})
+            )
+            assert _failed_tests(vault_world) == set()
+        finally:
+            conn.execute(f"CREATE OR REPLACE VIEW {view} AS {definition}")
+    vault_world.dbt("test", "--select", model)
+
+
 def test_no_model_or_test_reads_the_wall_clock(vault_world: VaultWorld) -> None:
     compiled = vault_world.target_path / "compiled"
     assert len(list(compiled.rglob("*.sql"))) > 500  # every model and test was compiled

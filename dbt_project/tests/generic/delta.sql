@@ -3,7 +3,10 @@
     only the rows loaded after it: the tested model's load_ts (vault, staging, business
     vault) or vault_load_ts (incremental marts), the first of those its YAML documents.
     Uniqueness of a new key is checked against every row (through the key's index), and a
-    new child row must find its parent among all rows. With load_ts_from null, or on a
+    new child row must find its parent among all rows; except an event id (the staging
+    views' key): all rows of one event share its load_ts, so a duplicate of a new event id
+    is itself new, and the check stays inside the delta (a staging view has no index to
+    find older rows by, and the scan of all of them grew with the history). With load_ts_from null, or on a
     model with neither column, a test checks everything. The built-in generic tests
     (unique, not_null, accepted_values, relationships) are redefined here with the filter
     (macros/delta.sql: delta_predicate).
@@ -21,7 +24,9 @@ final as (
     from {{ model }}
     where
         {{ column_name }} is not null
-        {%- if delta %}
+        {%- if delta and column_name == 'event_id' %}
+        and {{ delta }}
+        {%- elif delta %}
         and {{ column_name }} in (select {{ column_name }} from {{ model }} where {{ delta }})
         {%- endif %}
     group by {{ column_name }}
