@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from generator.cli import app as generate_app
 from socialpulse.settings import REPO_ROOT, get_settings
 
 app = typer.Typer(
@@ -204,15 +205,7 @@ def airflow_command(ctx: typer.Context) -> None:
     raise typer.Exit(proc.returncode)
 
 
-def _mount_optional_apps() -> None:
-    try:
-        from generator.cli import app as generate_app
-    except ImportError:  # generator not built yet
-        return
-    app.add_typer(generate_app, name="generate", help="Generate the social network's events.")
-
-
-_mount_optional_apps()
+app.add_typer(generate_app, name="generate", help="Generate the social network's events.")
 
 if __name__ == "__main__":
     sys.exit(app())

@@ -163,10 +163,6 @@ class Neo4jService(NativeService):
     def url(self) -> str:
         return f"bolt://{self.settings.neo4j_host}:{self.settings.neo4j_bolt_port}"
 
-    @property
-    def http_url(self) -> str:
-        return f"http://{self.settings.neo4j_host}:{self.settings.neo4j_http_port}"
-
     def version(self) -> str:
         return f"{NEO4J_VERSION} (GDS {GDS_VERSION})"
 

@@ -29,7 +29,3 @@ def service(name: str, settings: Settings | None = None) -> NativeService:
     cls = getattr(importlib.import_module(module_name), class_name)
     instance: NativeService = cls(settings or get_settings())
     return instance
-
-
-def all_services(settings: Settings | None = None) -> list[NativeService]:
-    return [service(name, settings) for name in SERVICE_CLASSES]

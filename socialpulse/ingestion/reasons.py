@@ -38,11 +38,6 @@ class Reason(StrEnum):
     DUPLICATE_EVENT_ID_CONFLICT = "duplicate_event_id_conflict"  # same id, other content
 
 
-#: Reasons that concern a whole object rather than one line.
-FILE_REASONS = frozenset(
-    {Reason.UNREADABLE_OBJECT, Reason.NOT_GZIP, Reason.NOT_UTF8, Reason.EMPTY_FILE,
-     Reason.UNPROCESSABLE_OBJECT}
-)  # fmt: skip
 #: Reasons for the unreadable rest of an object whose earlier lines load.
 TAIL_REASONS = frozenset({Reason.TRUNCATED_GZIP, Reason.CORRUPT_GZIP, Reason.OBJECT_TOO_LARGE})
 
