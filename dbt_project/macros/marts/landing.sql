@@ -11,8 +11,8 @@
     order_by     sorting key, chosen for the marts' reads (by day, then key; or by the key
                  the marts join on); its columns are Nullable as the mirror types them
                  (never null in the vault), hence allow_nullable_key
-    partition_by by month of the event (effective_from); a link without an event time
-                 (one row per pair, e.g. a post's author) by month of its load_ts
+    partition_by by month of the event (effective_from); a look-up without an event time
+                 goes through landing_lookup_replica instead
 -#}
 {% macro landing_replica(model, order_by, partition_by='toYYYYMM(assumeNotNull(effective_from))') -%}
 {{ config(
@@ -52,4 +52,11 @@ select * from final
         {%- endif -%}
     {%- endif -%}
     {{- return(none) -}}
+{%- endmacro %}
+
+
+{#- A look-up without an event time (one row per pair, e.g. a post's author): sorted by the
+    key the marts join on, partitioned by the month of its load_ts. -#}
+{% macro landing_lookup_replica(model, key) -%}
+{{ landing_replica(model, order_by=key, partition_by='toYYYYMM(assumeNotNull(load_ts))') }}
 {%- endmacro %}

@@ -1,2 +1,2 @@
-{#- ClickHouse replica of link_comment_community: the community of each comment written in one (rows by key; no event time, so partitioned by load month). -#}
-{{ landing_replica('link_comment_community', order_by='comment_hk', partition_by='toYYYYMM(assumeNotNull(load_ts))') }}
+{#- ClickHouse replica of link_comment_community: the community of each comment written in one. -#}
+{{ landing_lookup_replica('link_comment_community', key='comment_hk') }}

@@ -1,2 +1,2 @@
-{#- ClickHouse replica of link_post_community: the community of each post published in one (rows by key; no event time, so partitioned by load month). -#}
-{{ landing_replica('link_post_community', order_by='post_hk', partition_by='toYYYYMM(assumeNotNull(load_ts))') }}
+{#- ClickHouse replica of link_post_community: the community of each post published in one. -#}
+{{ landing_lookup_replica('link_post_community', key='post_hk') }}
