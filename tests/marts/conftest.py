@@ -22,7 +22,7 @@ from clickhouse_connect.driver.client import Client
 from generator.writer import minio_client
 from infra.stack.clickhouse import ClickHouseService
 from socialpulse.ingestion.reader import iter_lines, open_object
-from socialpulse.settings import Settings
+from socialpulse.settings import REPO_ROOT, Settings
 from socialpulse.transform.marts import build_marts, centrality_snapshot, drop_marts_databases
 from socialpulse.transform.project import run_dbt
 from socialpulse.transform.world import (
@@ -144,19 +144,14 @@ INCREMENTAL_MARTS = {
 #: table -> (database suffix, the columns compared, a total that grows with late events).
 INCREMENTAL_TABLES = {
     "int_user_active_days": ("marts", "activity_date, user_hk", "count()"),
+    # every landing replica: each model of dbt_project/models/landing
     **{
-        f"landing_{table}": ("landing", "*", "count()")
-        for table in (
-            "link_user_action", "link_post_view", "link_story_view", "link_reel_view",
-            "eff_sat_reaction", "sat_post_details", "sat_story_details", "sat_reel_details",
-            "sat_comment_details", "sat_user_status", "sat_user_details", "link_ad_impression",
-            "link_ad_click", "link_donation", "link_sponsorship", "link_subscription_payment",
-            "hub_post", "link_post_author", "link_post_community", "link_post_topic",
-            "link_reel_topic", "link_comment_target", "link_comment_community",
-            "link_comment_topic", "link_reaction", "link_share_post", "sat_share_details",
+        model.stem: ("landing", "*", "count()")
+        for model in sorted(
+            (REPO_ROOT / "dbt_project" / "models" / "landing").glob("landing_*.sql")
         )
     },
-}  # fmt: skip
+}
 
 
 @dataclass
